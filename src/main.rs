@@ -1,0 +1,3 @@
+//! The `frist` binary: parse the command line, dispatch.
+
+fn main() {}
