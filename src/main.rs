@@ -1,3 +1,25 @@
-//! The `frist` binary: parse the command line, dispatch.
+//! The `frist` binary: parse the command line, read the configuration, dispatch.
 
-fn main() {}
+use std::io::{BufWriter, Write};
+use std::process::ExitCode;
+
+use clap::Parser;
+use frist::cli::{Cli, run};
+use frist::config::Config;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let config = Config::from_env();
+    let stdin = std::io::stdin();
+    let mut stdin = stdin.lock();
+    let mut stdout = BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    let result = run(cli, &config, &mut stdin, &mut stdout);
+    let flushed = stdout.flush();
+    match result.and(flushed.map_err(Into::into)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("frist: {error:#}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -20,6 +20,10 @@ use super::wall;
 const FIRST_YEAR: i32 = 1899;
 /// The last local year with precomputed open time; deadlines past it are [`TimeError::BeyondRange`].
 const LAST_YEAR: i32 = 2300;
+/// Seconds in an average Gregorian year.
+const AVERAGE_YEAR: i64 = 31_556_952;
+/// Seconds in a day.
+const DAY: i64 = 86_400;
 /// Starts are accepted from 1900-01-01T00:00:00Z ...
 const MIN_START: i64 = -2_208_988_800;
 /// ... to 2200-12-31T23:59:59Z.
@@ -55,6 +59,9 @@ struct YearBlock {
     /// `R((Y+1)-01-01 00:00)`.
     hi: i64,
     spans: Vec<OpenSpan>,
+    /// For each whole day `k` after `lo`, the first span ending after `lo + k days`: a search
+    /// starts there and steps over at most a day's spans.
+    day_index: Vec<u32>,
     /// Open seconds in the whole year.
     total: i64,
     /// Business dates of the year (days since CE) with their closing instants.
@@ -70,15 +77,48 @@ struct OpenSpan {
 }
 
 impl OpenSpan {
-    fn len(self) -> i64 {
-        self.end - self.start
+    /// Open seconds of the year up to this span's end.
+    fn reach(self) -> i64 {
+        self.before + (self.end - self.start)
     }
 }
 
 impl YearBlock {
-    /// Index of the first span that ends after `t`.
+    fn new(
+        lo: i64,
+        hi: i64,
+        spans: Vec<OpenSpan>,
+        total: i64,
+        business_days: Vec<(i32, i64)>,
+    ) -> Self {
+        let days = usize::try_from((hi - lo) / DAY + 1).unwrap_or(0);
+        let mut day_index = Vec::with_capacity(days);
+        let mut i = 0;
+        for k in 0..days as i64 {
+            let day_start = lo + k * DAY;
+            while i < spans.len() && spans[i].end <= day_start {
+                i += 1;
+            }
+            day_index.push(u32::try_from(i).unwrap_or(u32::MAX));
+        }
+        Self {
+            lo,
+            hi,
+            spans,
+            day_index,
+            total,
+            business_days,
+        }
+    }
+
+    /// Index of the first span that ends after `t`, for `lo <= t < hi`.
     fn first_ending_after(&self, t: i64) -> usize {
-        self.spans.partition_point(|span| span.end <= t)
+        let day = usize::try_from((t - self.lo) / DAY).unwrap_or(0);
+        let mut i = self.day_index.get(day).map_or(0, |&i| i as usize);
+        while self.spans.get(i).is_some_and(|span| span.end <= t) {
+            i += 1;
+        }
+        i
     }
 
     /// Open seconds of the block before `t`.
@@ -89,12 +129,31 @@ impl YearBlock {
         }
     }
 
-    /// The smallest instant, in a span at or after index `from`, with `position == target`.
-    /// Ends exactly on a closing instant rather than at the next opening.
+    /// The smallest instant, in a span at or after index `from`, with `position == target`
+    /// (`target <= total`). Ends exactly on a closing instant rather than at the next opening.
+    /// Gallops from `from`, so a short target costs a step or two and a long one a log.
     fn instant_at(&self, from: usize, target: i64) -> i64 {
-        let tail = &self.spans[from..];
-        let j = from + tail.partition_point(|span| span.before + span.len() < target);
-        let span = self.spans[j.min(self.spans.len() - 1)];
+        let spans = &self.spans;
+        let last = spans.len() - 1;
+        let (mut lo, mut step) = (from, 1);
+        // Invariant: every span before `lo` has reach < target.
+        let mut hi = loop {
+            let probe = (lo + step - 1).min(last);
+            if spans[probe].reach() >= target || probe == last {
+                break probe;
+            }
+            lo = probe + 1;
+            step *= 2;
+        };
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if spans[mid].reach() >= target {
+                hi = mid;
+            } else {
+                lo = mid + 1;
+            }
+        }
+        let span = spans[hi];
         span.start + (target - span.before)
     }
 }
@@ -313,10 +372,9 @@ impl Calendar {
 
     /// The block of the local year that contains instant `t`.
     fn block_containing(&self, t: i64) -> Result<(i32, &YearBlock), TimeError> {
-        // The local year is the UTC year or one either side.
-        let mut year = DateTime::from_timestamp(t, 0)
-            .ok_or(TimeError::BeyondRange)?
-            .year();
+        // An estimate within a year of the truth; the block bounds settle it.
+        let mut year =
+            i32::try_from(1970 + t.div_euclid(AVERAGE_YEAR)).map_err(|_| TimeError::BeyondRange)?;
         loop {
             let block = self.block(year)?;
             if t < block.lo {
@@ -376,13 +434,7 @@ impl Calendar {
                 total += end - start;
             }
         }
-        YearBlock {
-            lo,
-            hi,
-            spans,
-            total,
-            business_days,
-        }
+        YearBlock::new(lo, hi, spans, total, business_days)
     }
 }
 

@@ -7,12 +7,21 @@
 
 /// An input field with a bad value: `"{field}: {message}"`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{field}: {message}")]
 pub struct FieldError {
     /// Dotted path of the field, e.g. `hours.mon[0]`.
     pub field: String,
     /// What is wrong with it, quoting the value.
     pub message: String,
+}
+
+impl std::fmt::Display for FieldError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.field.is_empty() {
+            f.write_str(&self.message)
+        } else {
+            write!(f, "{}: {}", self.field, self.message)
+        }
+    }
 }
 
 impl FieldError {

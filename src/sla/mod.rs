@@ -3,7 +3,10 @@
 //! as a parameter, so everything here is testable exhaustively.
 
 pub mod calendar;
+pub mod clock;
+pub mod coverage;
 pub mod error;
+pub mod explain;
 pub mod holidays;
 pub mod spec;
 pub mod target;
@@ -14,3 +17,6 @@ pub use error::{FieldError, TimeError};
 pub use holidays::{Holiday, HolidaySet};
 pub use spec::{CalendarSpec, WeekHours};
 pub use target::Target;
+pub mod policy;
+
+pub use policy::{ClockKind, Money, Policy, PolicySpec, Provider, Severity, Sla, SlaConfig};
