@@ -468,3 +468,92 @@ fn explain_walks_the_arithmetic_and_sums_to_the_target() {
         "{text}"
     );
 }
+
+#[test]
+fn explain_shows_pauses_and_business_days() {
+    use frist::sla::explain::explain_clock;
+    let sla = sla();
+    let Some(level_1) = sla.policy("level-1") else {
+        panic!()
+    };
+    let pauses = [Pause {
+        from: at("2026-03-02T09:30:00+01:00"),
+        to: Some(at("2026-03-02T10:30:00+01:00")),
+    }];
+    let input = ClockInput {
+        reported_at: at("2026-03-02T09:00:00+01:00"),
+        target: Target::Minutes(120),
+        pauses: &pauses,
+        met_at: None,
+        now: at("2026-03-02T10:45:00+01:00"),
+        warning_percent: 75,
+    };
+    let Ok(explanation) = explain_clock(&level_1.calendar, &input) else {
+        panic!()
+    };
+    let text = explanation.to_string();
+    assert!(
+        text.contains("waiting on customer Mon 2026-03-02 09:30 (+01:00) to Mon 2026-03-02 10:30 (+01:00): 1h paused; due was Mon 2026-03-02 11:00 (+01:00), due moves to Mon 2026-03-02 12:00 (+01:00)"),
+        "{text}"
+    );
+    assert!(
+        text.ends_with("Due: Mon 2026-03-02 12:00 (+01:00) = 2026-03-02T11:00:00Z"),
+        "{text}"
+    );
+
+    let Some(basic) = sla.policy("basic") else {
+        panic!()
+    };
+    let Ok(days) = explain_due(
+        &basic.calendar,
+        at("2026-04-01T10:00:00+02:00"),
+        Target::BusinessDays(7),
+    ) else {
+        panic!()
+    };
+    let counted: Vec<String> = days
+        .steps
+        .iter()
+        .filter_map(|step| match step {
+            Step::BusinessDay { date, .. } => Some(date.to_string()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        counted,
+        [
+            "2026-04-07",
+            "2026-04-08",
+            "2026-04-09",
+            "2026-04-10",
+            "2026-04-13",
+            "2026-04-14",
+            "2026-04-15"
+        ]
+    );
+    // A long target is summarised, and still names its end.
+    let Ok(long) = explain_due(
+        &basic.calendar,
+        at("2026-04-01T10:00:00+02:00"),
+        Target::BusinessDays(400),
+    ) else {
+        panic!()
+    };
+    assert!(long.steps.len() < 80, "{} steps", long.steps.len());
+    assert!(matches!(
+        long.steps.last(),
+        Some(Step::BusinessDay { number: 400, .. })
+    ));
+    let Ok(long_minutes) = explain_due(
+        &basic.calendar,
+        at("2026-04-01T10:00:00+02:00"),
+        Target::Minutes(500_000),
+    ) else {
+        panic!()
+    };
+    let total = long_minutes.steps.iter().rev().find_map(|step| match step {
+        Step::Open { total_secs, .. } | Step::Omitted { total_secs, .. } => Some(*total_secs),
+        _ => None,
+    });
+    assert_eq!(total, Some(500_000 * 60));
+}

@@ -91,9 +91,13 @@ pub(super) fn parse_start(text: &str) -> Result<DateTime<Utc>, String> {
         .map_err(|_| format!("invalid instant {text:?} (expected RFC 3339 with offset, e.g. 2026-03-27T19:30:00+01:00)"))
 }
 
-/// UTC, RFC 3339, whole seconds, `Z`.
+/// UTC, RFC 3339, whole seconds (a fraction rounds up: never before the exact answer), `Z`.
 pub(super) fn format_instant(t: DateTime<Utc>) -> String {
-    t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+    let whole = t.timestamp() + i64::from(t.timestamp_subsec_nanos() > 0);
+    DateTime::from_timestamp(whole, 0)
+        .unwrap_or(t)
+        .format("%Y-%m-%dT%H:%M:%SZ")
+        .to_string()
 }
 
 /// Target for the CLI's `--add`.

@@ -209,10 +209,17 @@ impl Calendar {
 
     /// The smallest instant `T` such that `[start, T)` holds `secs` seconds of open time.
     /// With `secs == 0` it is the first open instant at or after `start`.
+    ///
+    /// Deadlines are whole seconds: from a start with a fraction of a second the answer is
+    /// the exact deadline rounded up, except that an open start is its own next opening.
     pub fn due_secs(&self, start: DateTime<Utc>, secs: i64) -> Result<DateTime<Utc>, TimeError> {
+        let exact = start;
         let start = self.checked_start(start)?;
         if secs < 0 {
             return Err(TimeError::Negative);
+        }
+        if secs == 0 && exact.timestamp() != start && self.is_open(exact)? {
+            return Ok(exact);
         }
         let (mut year, mut block) = self.block_containing(start)?;
         let mut from = block.first_ending_after(start);
@@ -281,8 +288,17 @@ impl Calendar {
     }
 
     /// Whether `t` is inside open time (a closing instant is not).
+    /// Accepts any instant from 1900 up to the end of the supported range (2300), so that
+    /// an answer of `next_open` can be asked about.
     pub fn is_open(&self, t: DateTime<Utc>) -> Result<bool, TimeError> {
-        let t = self.checked_start(t)?;
+        if !self.has_open_time {
+            return Err(TimeError::NoOpenTime);
+        }
+        // Open time begins and ends on whole seconds: a fraction is decided by its second.
+        let t = t.timestamp();
+        if t < MIN_START {
+            return Err(TimeError::OutOfRange(t));
+        }
         let (_, block) = self.block_containing(t)?;
         Ok(block
             .spans
@@ -290,7 +306,7 @@ impl Calendar {
             .is_some_and(|span| span.start <= t))
     }
 
-    /// The first open instant at or after `t`.
+    /// The first open instant at or after `t`: `t` itself when it is open.
     pub fn next_open(&self, t: DateTime<Utc>) -> Result<DateTime<Utc>, TimeError> {
         self.due_secs(t, 0)
     }
