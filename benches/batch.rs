@@ -32,9 +32,8 @@ impl Lines {
 
     fn line(&mut self, id: u64) -> String {
         let start = 631_152_000 + (self.next() % 2_209_075_200) as i64;
-        let start = chrono::DateTime::from_timestamp(start, 0)
-            .map(|t| t.to_rfc3339())
-            .unwrap_or_default();
+        let start =
+            chrono::DateTime::from_timestamp(start, 0).map(|t| t.to_rfc3339()).unwrap_or_default();
         let add = match self.next() % 4 {
             0 => format!(r#"{{"business_days":{}}}"#, 1 + self.next() % 10),
             _ => format!(r#"{{"minutes":{}}}"#, self.next() % 120_000),
@@ -55,10 +54,8 @@ fn peak_rss_kib(pid: u32) -> Option<u64> {
 }
 
 fn main() {
-    let total: u64 = std::env::var("FRIST_BATCH_LINES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1_000_000);
+    let total: u64 =
+        std::env::var("FRIST_BATCH_LINES").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000);
     let checkpoint = total / 10;
     let mut child = match Command::new(env!("CARGO_BIN_EXE_frist"))
         .args(["deadline", "--batch"])

@@ -33,10 +33,7 @@ fn calendars() -> Vec<(String, Calendar)> {
         .into_iter()
         .filter_map(|name| {
             let policy = sla.policy(name)?;
-            Some((
-                name.to_owned(),
-                Calendar::new(policy.spec.calendar.clone()).ok()?,
-            ))
+            Some((name.to_owned(), Calendar::new(policy.spec.calendar.clone()).ok()?))
         })
         .collect();
     if let Ok(office) = Calendar::new(sla.provider.spec.office.clone()) {
@@ -78,10 +75,8 @@ fn elapsed(c: &mut Criterion) {
         let mut group = c.benchmark_group(format!("elapsed/{name}"));
         group.throughput(Throughput::Elements(STARTS as u64));
         for hours in SPANS_HOURS {
-            let pairs: Vec<_> = starts
-                .iter()
-                .map(|&a| (a, a + chrono::TimeDelta::hours(hours)))
-                .collect();
+            let pairs: Vec<_> =
+                starts.iter().map(|&a| (a, a + chrono::TimeDelta::hours(hours))).collect();
             for &(a, b) in &pairs {
                 let _ = calendar.elapsed(a, b);
             }

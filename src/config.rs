@@ -51,9 +51,7 @@ impl Config {
 
     /// Reads the configuration through `lookup`, so tests need not touch the environment.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<PathBuf>) -> Self {
-        Self {
-            sla_config: lookup("FRIST_CONFIG").filter(|p| !p.as_os_str().is_empty()),
-        }
+        Self { sla_config: lookup("FRIST_CONFIG").filter(|p| !p.as_os_str().is_empty()) }
     }
 
     /// Loads and compiles the SLA configuration.
@@ -77,10 +75,7 @@ fn load_sla_file(path: &Path, variable: &'static str) -> Result<Sla, ConfigError
 fn compile(text: &str, origin: &str) -> Result<Sla, ConfigError> {
     SlaConfig::from_toml(text)
         .and_then(|config| config.compile())
-        .map_err(|error| ConfigError::Invalid {
-            origin: origin.to_owned(),
-            error,
-        })
+        .map_err(|error| ConfigError::Invalid { origin: origin.to_owned(), error })
 }
 
 #[cfg(test)]
@@ -122,10 +117,7 @@ mod tests {
             target("level-3", Severity::Serious, ClockKind::FixStart),
             Some(Target::Minutes(360))
         );
-        assert_eq!(
-            target("level-3", Severity::Normal, ClockKind::Response),
-            None
-        );
+        assert_eq!(target("level-3", Severity::Normal, ClockKind::Response), None);
         assert_eq!(
             target("basic", Severity::Normal, ClockKind::FixStart),
             Some(Target::BusinessDays(7))
@@ -140,10 +132,7 @@ mod tests {
             r#"critical = { response = "2h", fix_start = "8h" }"#,
             r#"critical = { response = "2x", fix_start = "8h" }"#,
         );
-        let error = compile(&text, "test.toml")
-            .err()
-            .map(|e| e.to_string())
-            .unwrap_or_default();
+        let error = compile(&text, "test.toml").err().map(|e| e.to_string()).unwrap_or_default();
         assert!(
             error.starts_with("test.toml: policies.level-1.targets.critical.response"),
             "{error}"
@@ -151,10 +140,7 @@ mod tests {
         assert!(error.contains("\"2x\""), "{error}");
         let text =
             DEFAULT_SLA_CONFIG.replace(r#"mon = ["07:30-16:00"]"#, r#"mon = ["16:00-07:30"]"#);
-        let error = compile(&text, "test.toml")
-            .err()
-            .map(|e| e.to_string())
-            .unwrap_or_default();
+        let error = compile(&text, "test.toml").err().map(|e| e.to_string()).unwrap_or_default();
         assert_eq!(
             error,
             "test.toml: provider.office.hours.mon[0]: end 07:30 is before start 16:00"
@@ -164,14 +150,7 @@ mod tests {
     #[test]
     fn a_missing_file_names_the_variable() {
         let config = Config::from_lookup(|_| Some(PathBuf::from("/nonexistent/frist.toml")));
-        let error = config
-            .load_sla()
-            .err()
-            .map(|e| e.to_string())
-            .unwrap_or_default();
-        assert!(
-            error.starts_with("FRIST_CONFIG: cannot read /nonexistent/frist.toml"),
-            "{error}"
-        );
+        let error = config.load_sla().err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(error.starts_with("FRIST_CONFIG: cannot read /nonexistent/frist.toml"), "{error}");
     }
 }

@@ -29,6 +29,11 @@ fn frist(args: &[&str], stdin: &str) -> Output {
     }
 }
 
+/// Runs frist with whitespace-separated arguments and no input.
+fn frist_words(args: &str) -> Output {
+    frist(&args.split_whitespace().collect::<Vec<_>>(), "")
+}
+
 fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
@@ -78,10 +83,8 @@ fn batch_answers_every_line_in_order_and_goes_on_after_bad_ones() {
         r#"{"id":null,"error":"empty line (expected a JSON object)"}"#,
         r#"{"id":27,"due":"2026-03-27T18:30:01Z"}"#,
     ];
-    let expected: Vec<serde_json::Value> = expected
-        .iter()
-        .map(|line| serde_json::from_str(line).unwrap_or_default())
-        .collect();
+    let expected: Vec<serde_json::Value> =
+        expected.iter().map(|line| serde_json::from_str(line).unwrap_or_default()).collect();
     assert_eq!(lines, expected);
 }
 
@@ -92,10 +95,7 @@ fn batch_output_is_utc_whole_seconds_with_z() {
     );
     let output = frist(&["deadline", "--batch"], &line);
     // 14:00:00.999Z rounds up to 14:00:01Z, plus 61 minutes.
-    assert_eq!(
-        stdout(&output),
-        "{\"id\":1,\"due\":\"2026-06-01T15:01:01Z\"}\n"
-    );
+    assert_eq!(stdout(&output), "{\"id\":1,\"due\":\"2026-06-01T15:01:01Z\"}\n");
 }
 
 #[test]
@@ -106,61 +106,19 @@ fn one_call_prints_the_due_instant() {
     assert!(std::fs::write(&path, LEVEL_1).is_ok());
     let path = path.to_string_lossy().into_owned();
     let output = frist(
-        &[
-            "deadline",
-            "--calendar",
-            &path,
-            "--start",
-            "2026-03-27T19:30:00+01:00",
-            "--add",
-            "2h",
-        ],
+        &["deadline", "--calendar", &path, "--start", "2026-03-27T19:30:00+01:00", "--add", "2h"],
         "",
     );
-    assert_eq!(
-        stdout(&output),
-        "2026-03-30T07:30:00Z\n",
-        "{}",
-        stderr(&output)
+    assert_eq!(stdout(&output), "2026-03-30T07:30:00Z\n", "{}", stderr(&output));
+    let output = frist_words(
+        "deadline --policy basic --start 2026-04-01T10:00:00+02:00 --severity normal --clock fix-start",
     );
-    let output = frist(
-        &[
-            "deadline",
-            "--policy",
-            "basic",
-            "--start",
-            "2026-04-01T10:00:00+02:00",
-            "--severity",
-            "normal",
-            "--clock",
-            "fix-start",
-        ],
-        "",
-    );
-    assert_eq!(
-        stdout(&output),
-        "2026-04-15T13:00:00Z\n",
-        "{}",
-        stderr(&output)
-    );
-    let output = frist(
-        &[
-            "deadline",
-            "--policy",
-            "level-1",
-            "--start",
-            "2026-03-27T19:30:00+01:00",
-            "--add",
-            "2h",
-            "--explain",
-        ],
-        "",
+    assert_eq!(stdout(&output), "2026-04-15T13:00:00Z\n", "{}", stderr(&output));
+    let output = frist_words(
+        "deadline --policy level-1 --start 2026-03-27T19:30:00+01:00 --add 2h --explain",
     );
     let text = stdout(&output);
-    assert!(
-        text.contains("Sat 2026-03-28: skipped, no open hours on Sat"),
-        "{text}"
-    );
+    assert!(text.contains("Sat 2026-03-28: skipped, no open hours on Sat"), "{text}");
     assert!(
         text.ends_with("Due: Mon 2026-03-30 09:30 (+02:00) = 2026-03-30T07:30:00Z\n"),
         "{text}"
@@ -170,36 +128,15 @@ fn one_call_prints_the_due_instant() {
 
 #[test]
 fn bad_arguments_are_named() {
-    let output = frist(
-        &[
-            "deadline",
-            "--policy",
-            "level-9",
-            "--start",
-            "2026-03-27T19:30:00+01:00",
-            "--add",
-            "2h",
-        ],
-        "",
-    );
+    let output =
+        frist_words("deadline --policy level-9 --start 2026-03-27T19:30:00+01:00 --add 2h");
     assert_eq!(output.status.code(), Some(2));
     assert!(
         stderr(&output).contains("--policy: no policy named \"level-9\""),
         "{}",
         stderr(&output)
     );
-    let output = frist(
-        &[
-            "deadline",
-            "--policy",
-            "level-1",
-            "--start",
-            "yesterday",
-            "--add",
-            "2h",
-        ],
-        "",
-    );
+    let output = frist_words("deadline --policy level-1 --start yesterday --add 2h");
     assert!(
         stderr(&output).contains("--start: invalid instant \"yesterday\""),
         "{}",
@@ -217,22 +154,14 @@ fn bad_arguments_are_named() {
         ],
         "",
     );
-    assert!(
-        stderr(&output).contains("invalid duration \"2 hours\""),
-        "{}",
-        stderr(&output)
-    );
-    let output = frist(&["holidays", "--country", "SE", "--year", "2027"], "");
-    assert!(
-        stderr(&output).contains("unknown country \"SE\""),
-        "{}",
-        stderr(&output)
-    );
+    assert!(stderr(&output).contains("invalid duration \"2 hours\""), "{}", stderr(&output));
+    let output = frist_words("holidays --country SE --year 2027");
+    assert!(stderr(&output).contains("unknown country \"SE\""), "{}", stderr(&output));
 }
 
 #[test]
 fn holidays_prints_json_lines() {
-    let output = frist(&["holidays", "--country", "DK", "--year", "2027"], "");
+    let output = frist_words("holidays --country DK --year 2027");
     let text = stdout(&output);
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 10);
@@ -255,10 +184,7 @@ fn batch_answers_each_line_before_the_next_arrives() {
         panic!("no pipes");
     };
     let mut output = BufReader::new(output);
-    for (id, minutes, due) in [
-        (1, 30, "2026-03-27T19:00:00Z"),
-        (2, 60, "2026-03-30T06:30:00Z"),
-    ] {
+    for (id, minutes, due) in [(1, 30, "2026-03-27T19:00:00Z"), (2, 60, "2026-03-30T06:30:00Z")] {
         let line = format!(
             r#"{{"id":{id},"policy":"level-1","start":"2026-03-27T19:30:00+01:00","add":{{"minutes":{minutes}}}}}"#
         );

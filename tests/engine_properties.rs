@@ -98,11 +98,8 @@ fn random_day() -> impl Strategy<Value = Vec<String>> {
         2 => prop::sample::select(INTERESTING_MINUTES),
         1 => 0u32..=1440,
     ];
-    (
-        prop::collection::vec(point, 2..=6),
-        prop::collection::vec(any::<bool>(), 5),
-    )
-        .prop_map(|(mut points, keep)| {
+    (prop::collection::vec(point, 2..=6), prop::collection::vec(any::<bool>(), 5)).prop_map(
+        |(mut points, keep)| {
             points.sort_unstable();
             points.dedup();
             let pairs: Vec<(u32, u32)> = points.windows(2).map(|w| (w[0], w[1])).collect();
@@ -118,7 +115,8 @@ fn random_day() -> impl Strategy<Value = Vec<String>> {
                 day.push(format!("{}-{}", clock(*start), clock(*end)));
             }
             day
-        })
+        },
+    )
 }
 
 fn day_hours() -> impl Strategy<Value = Vec<String>> {
@@ -137,15 +135,7 @@ fn week() -> impl Strategy<Value = [Vec<String>; 7]> {
 }
 
 fn week_hours([mon, tue, wed, thu, fri, sat, sun]: [Vec<String>; 7]) -> WeekHours {
-    WeekHours {
-        mon,
-        tue,
-        wed,
-        thu,
-        fri,
-        sat,
-        sun,
-    }
+    WeekHours { mon, tue, wed, thu, fri, sat, sun }
 }
 
 /// Where a start comes from: near one of the zone's offset changes in `year`, near the usual
@@ -167,20 +157,12 @@ fn start_plan() -> impl Strategy<Value = StartPlan> {
         1 => -3 * HOUR..3 * HOUR,
     ];
     (1900i32..=2200, 0u8..10, 0usize..1000, -3i64..=3, offset).prop_map(
-        |(year, kind, pick, day_shift, offset)| StartPlan {
-            year,
-            kind,
-            pick,
-            day_shift,
-            offset,
-        },
+        |(year, kind, pick, day_shift, offset)| StartPlan { year, kind, pick, day_shift, offset },
     )
 }
 
 fn utc_offset(tz: Tz, t: i64) -> i64 {
-    let utc = DateTime::from_timestamp(t, 0)
-        .unwrap_or_default()
-        .naive_utc();
+    let utc = DateTime::from_timestamp(t, 0).unwrap_or_default().naive_utc();
     i64::from(tz.offset_from_utc_datetime(&utc).fix().local_minus_utc())
 }
 
@@ -226,12 +208,8 @@ fn start_instant(tz: Tz, plan: &StartPlan) -> i64 {
         } else {
             date.checked_sub_days(Days::new(extra_days.unsigned_abs()))
         };
-        let as_utc = date
-            .unwrap_or_default()
-            .and_hms_opt(0, 0, 0)
-            .unwrap_or_default()
-            .and_utc()
-            .timestamp();
+        let as_utc =
+            date.unwrap_or_default().and_hms_opt(0, 0, 0).unwrap_or_default().and_utc().timestamp();
         as_utc - utc_offset(tz, as_utc)
     };
     let seasonal = || {
@@ -284,35 +262,31 @@ fn case() -> impl Strategy<Value = Case> {
         prop::collection::vec(-2i64..40, 0..4),
         start_plan(),
     )
-        .prop_map(
-            |(zone, mut week, holidays, open_on_holidays, closed, plan)| {
-                let tz: Tz = zone.parse().unwrap_or(Tz::UTC);
-                let start = start_instant(tz, &plan);
-                if week.iter().all(Vec::is_empty) {
-                    week[0] = strings(&["08:00-20:00"]);
-                }
-                let start_day = DateTime::from_timestamp(start, 0)
-                    .unwrap_or_default()
-                    .date_naive();
-                let closed = closed
-                    .into_iter()
-                    .map(|shift| {
-                        let day = start_day + chrono::TimeDelta::days(shift);
-                        day.format("%Y-%m-%d").to_string()
-                    })
-                    .collect();
-                Case {
-                    spec: CalendarSpec {
-                        timezone: zone.to_owned(),
-                        hours: week_hours(week),
-                        holidays: holidays.into_iter().map(str::to_owned).collect(),
-                        closed,
-                        open_on_holidays,
-                    },
-                    start,
-                }
-            },
-        )
+        .prop_map(|(zone, mut week, holidays, open_on_holidays, closed, plan)| {
+            let tz: Tz = zone.parse().unwrap_or(Tz::UTC);
+            let start = start_instant(tz, &plan);
+            if week.iter().all(Vec::is_empty) {
+                week[0] = strings(&["08:00-20:00"]);
+            }
+            let start_day = DateTime::from_timestamp(start, 0).unwrap_or_default().date_naive();
+            let closed = closed
+                .into_iter()
+                .map(|shift| {
+                    let day = start_day + chrono::TimeDelta::days(shift);
+                    day.format("%Y-%m-%d").to_string()
+                })
+                .collect();
+            Case {
+                spec: CalendarSpec {
+                    timezone: zone.to_owned(),
+                    hours: week_hours(week),
+                    holidays: holidays.into_iter().map(str::to_owned).collect(),
+                    closed,
+                    open_on_holidays,
+                },
+                start,
+            }
+        })
 }
 
 /// Business seconds to add: mostly small, often whole quarters and hours, up to 60 days.
@@ -358,10 +332,8 @@ fn boundary_amounts(case: &Case) -> Vec<i64> {
 
 /// `cases` cases per property, or `PROPTEST_CASES` when set (for a longer hunt).
 fn config(cases: u32) -> Config {
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|text| text.parse().ok())
-        .unwrap_or(cases);
+    let cases =
+        std::env::var("PROPTEST_CASES").ok().and_then(|text| text.parse().ok()).unwrap_or(cases);
     Config {
         cases,
         max_shrink_iters: 2_000,

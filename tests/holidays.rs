@@ -4,21 +4,13 @@ use chrono::NaiveDate;
 use frist::sla::HolidaySet;
 
 fn listed(set: HolidaySet, year: i32) -> Vec<(String, &'static str)> {
-    set.holidays(year)
-        .into_iter()
-        .map(|h| (h.date.to_string(), h.name))
-        .collect()
+    set.holidays(year).into_iter().map(|h| (h.date.to_string(), h.name)).collect()
 }
 
 fn expected(year: i32, days: &[(u32, u32, &'static str)]) -> Vec<(String, &'static str)> {
     days.iter()
         .map(|&(m, d, name)| {
-            (
-                NaiveDate::from_ymd_opt(year, m, d)
-                    .map(|x| x.to_string())
-                    .unwrap_or_default(),
-                name,
-            )
+            (NaiveDate::from_ymd_opt(year, m, d).map(|x| x.to_string()).unwrap_or_default(), name)
         })
         .collect()
 }
@@ -134,11 +126,8 @@ fn norway_2025_and_2026() {
 fn christmas_eve_new_years_eve_and_grundlovsdag_are_not_public_holidays() {
     for year in 1900..=2200 {
         for set in HolidaySet::ALL {
-            let days: Vec<String> = set
-                .holidays(year)
-                .iter()
-                .map(|h| h.date.format("%m-%d").to_string())
-                .collect();
+            let days: Vec<String> =
+                set.holidays(year).iter().map(|h| h.date.format("%m-%d").to_string()).collect();
             for not_a_holiday in ["12-24", "12-31"] {
                 assert!(
                     !days.contains(&not_a_holiday.to_owned()),
@@ -147,17 +136,12 @@ fn christmas_eve_new_years_eve_and_grundlovsdag_are_not_public_holidays() {
             }
             // Grundlovsdag (5 June) is not a holiday; 2. pinsedag can fall on that date.
             assert!(
-                set.holidays(year)
-                    .iter()
-                    .all(|h| h.date.format("%m-%d").to_string() != "06-05"
-                        || h.name.to_lowercase().contains("pinse")),
+                set.holidays(year).iter().all(|h| h.date.format("%m-%d").to_string() != "06-05"
+                    || h.name.to_lowercase().contains("pinse")),
                 "{set} {year} lists Grundlovsdag"
             );
             // Two feasts may share a date (Kristi himmelfartsdag on 1 May 1913): both are listed.
-            assert!(
-                days.windows(2).all(|w| w[0] <= w[1]),
-                "{set} {year} unsorted: {days:?}"
-            );
+            assert!(days.windows(2).all(|w| w[0] <= w[1]), "{set} {year} unsorted: {days:?}");
         }
     }
 }

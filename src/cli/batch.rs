@@ -77,10 +77,7 @@ impl Calendars<'_> {
 
     fn policy(&self, raw: &RawValue) -> Result<&Calendar, FieldError> {
         let name: String = serde_json::from_str(raw.get()).map_err(|_| {
-            FieldError::new(
-                "policy",
-                format!("expected a policy name, got {}", raw.get()),
-            )
+            FieldError::new("policy", format!("expected a policy name, got {}", raw.get()))
         })?;
         self.sla
             .policy(&name)
@@ -94,11 +91,7 @@ fn compile(raw: &RawValue) -> Result<Calendar, FieldError> {
     let spec: CalendarSpec = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
         let path = e.path().to_string();
         let message = e.into_inner().to_string();
-        let message = message
-            .split(" at line ")
-            .next()
-            .unwrap_or_default()
-            .to_owned();
+        let message = message.split(" at line ").next().unwrap_or_default().to_owned();
         FieldError::new(if path == "." { String::new() } else { path }, message).within("calendar")
     })?;
     Calendar::new(spec).map_err(|e| e.within("calendar"))
@@ -106,10 +99,7 @@ fn compile(raw: &RawValue) -> Result<Calendar, FieldError> {
 
 /// Runs the batch until end of input.
 pub fn run_batch(sla: &Sla, input: &mut dyn Read, out: &mut dyn Write) -> std::io::Result<()> {
-    let mut calendars = Calendars {
-        sla,
-        cache: LruCache::new(CACHE_SIZE),
-    };
+    let mut calendars = Calendars { sla, cache: LruCache::new(CACHE_SIZE) };
     let mut input = BufReader::with_capacity(1 << 16, input);
     let mut buffer = Vec::new();
     loop {
@@ -184,16 +174,10 @@ fn evaluate<'a>(
     let line: Line<'a> = match serde_json::from_str(text) {
         Ok(line) => line,
         Err(e) => {
-            let id = serde_json::from_str::<IdOnly<'a>>(text)
-                .ok()
-                .and_then(|only| only.id);
+            let id = serde_json::from_str::<IdOnly<'a>>(text).ok().and_then(|only| only.id);
             let message = e.to_string();
             let message = message.split(" at line ").next().unwrap_or_default();
-            let what = if e.is_data() {
-                "a valid request"
-            } else {
-                "valid JSON"
-            };
+            let what = if e.is_data() { "a valid request" } else { "valid JSON" };
             return (id, Err(format!("line is not {what}: {message}")));
         }
     };
@@ -202,14 +186,9 @@ fn evaluate<'a>(
 }
 
 fn due(calendars: &mut Calendars<'_>, line: &Line<'_>) -> Result<String, FieldError> {
-    let start = line
-        .start
-        .ok_or_else(|| FieldError::new("start", "missing"))?;
+    let start = line.start.ok_or_else(|| FieldError::new("start", "missing"))?;
     let start: &str = serde_json::from_str(start.get()).map_err(|_| {
-        FieldError::new(
-            "start",
-            format!("expected an RFC 3339 string, got {}", start.get()),
-        )
+        FieldError::new("start", format!("expected an RFC 3339 string, got {}", start.get()))
     })?;
     let start = parse_start(start).map_err(|e| FieldError::new("start", e))?;
     let add = line.add.ok_or_else(|| FieldError::new("add", "missing"))?;
@@ -222,16 +201,11 @@ fn due(calendars: &mut Calendars<'_>, line: &Line<'_>) -> Result<String, FieldEr
         }
         (None, Some(raw)) => calendars.policy(raw)?,
         (Some(_), Some(_)) => {
-            return Err(FieldError::new(
-                "policy",
-                "give either calendar or policy, not both",
-            ));
+            return Err(FieldError::new("policy", "give either calendar or policy, not both"));
         }
         (None, None) => return Err(FieldError::new("calendar", "missing")),
     };
-    let due = calendar
-        .due(start, target)
-        .map_err(|e| FieldError::new("", e.to_string()))?;
+    let due = calendar.due(start, target).map_err(|e| FieldError::new("", e.to_string()))?;
     Ok(format_instant(due))
 }
 
@@ -249,14 +223,12 @@ fn parse_add(raw: &RawValue) -> Result<Target, FieldError> {
         return text.parse().map_err(|e| FieldError::new("add", e));
     }
     match serde_json::from_str::<Add>(raw.get()).map_err(|_| expected())? {
-        Add::Minutes(n) if n < 0 => Err(FieldError::new(
-            "add.minutes",
-            format!("{n} must not be negative"),
-        )),
-        Add::BusinessDays(n) if n < 1 => Err(FieldError::new(
-            "add.business_days",
-            format!("{n} must be at least 1"),
-        )),
+        Add::Minutes(n) if n < 0 => {
+            Err(FieldError::new("add.minutes", format!("{n} must not be negative")))
+        }
+        Add::BusinessDays(n) if n < 1 => {
+            Err(FieldError::new("add.business_days", format!("{n} must be at least 1")))
+        }
         Add::Minutes(n) => Ok(Target::Minutes(n)),
         Add::BusinessDays(n) => Ok(Target::BusinessDays(n)),
     }

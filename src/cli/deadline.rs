@@ -12,16 +12,12 @@ use crate::sla::explain::explain_due;
 use crate::sla::{Calendar, CalendarSpec, ClockKind, Target};
 
 pub(super) fn run(args: &DeadlineArgs, config: &Config, out: &mut dyn Write) -> anyhow::Result<()> {
-    let start = args
-        .start
-        .as_deref()
-        .ok_or_else(|| anyhow!("--start is required (or use --batch)"))?;
+    let start =
+        args.start.as_deref().ok_or_else(|| anyhow!("--start is required (or use --batch)"))?;
     let start = parse_start(start).map_err(|e| anyhow!("--start: {e}"))?;
     let (calendar, target) = match (&args.calendar, &args.policy) {
         (Some(path), None) => {
-            let target = args
-                .add
-                .ok_or_else(|| anyhow!("--add is required with --calendar"))?;
+            let target = args.add.ok_or_else(|| anyhow!("--add is required with --calendar"))?;
             (load_calendar(path)?, target)
         }
         (None, Some(name)) => {
@@ -68,9 +64,7 @@ pub(super) fn run(args: &DeadlineArgs, config: &Config, out: &mut dyn Write) -> 
 fn load_calendar(path: &Path) -> anyhow::Result<Calendar> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("--calendar: cannot read {}", path.display()))?;
-    let is_toml = path
-        .extension()
-        .is_some_and(|ext| ext.eq_ignore_ascii_case("toml"));
+    let is_toml = path.extension().is_some_and(|ext| ext.eq_ignore_ascii_case("toml"));
     let spec: CalendarSpec = if is_toml {
         let deserializer = toml::Deserializer::parse(&text)
             .map_err(|e| anyhow!("{}: {}", path.display(), e.message()))?;
@@ -94,10 +88,7 @@ pub(super) fn parse_start(text: &str) -> Result<DateTime<Utc>, String> {
 /// UTC, RFC 3339, whole seconds (a fraction rounds up: never before the exact answer), `Z`.
 pub(super) fn format_instant(t: DateTime<Utc>) -> String {
     let whole = t.timestamp() + i64::from(t.timestamp_subsec_nanos() > 0);
-    DateTime::from_timestamp(whole, 0)
-        .unwrap_or(t)
-        .format("%Y-%m-%dT%H:%M:%SZ")
-        .to_string()
+    DateTime::from_timestamp(whole, 0).unwrap_or(t).format("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
 /// Target for the CLI's `--add`.

@@ -14,13 +14,7 @@ struct Line<'a> {
 
 pub(super) fn run(args: &HolidaysArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     for holiday in args.country.holidays(args.year) {
-        serde_json::to_writer(
-            &mut *out,
-            &Line {
-                date: holiday.date,
-                name: holiday.name,
-            },
-        )?;
+        serde_json::to_writer(&mut *out, &Line { date: holiday.date, name: holiday.name })?;
         out.write_all(b"\n")?;
     }
     out.flush()?;

@@ -101,14 +101,7 @@ impl YearBlock {
             }
             day_index.push(u32::try_from(i).unwrap_or(u32::MAX));
         }
-        Self {
-            lo,
-            hi,
-            spans,
-            day_index,
-            total,
-            business_days,
-        }
+        Self { lo, hi, spans, day_index, total, business_days }
     }
 
     /// Index of the first span that ends after `t`, for `lo <= t < hi`.
@@ -164,12 +157,7 @@ impl Calendar {
         let valid = spec.validate()?;
         let has_open_time = valid.week.iter().any(|day| !day.is_empty());
         let years = (FIRST_YEAR..=LAST_YEAR).map(|_| OnceLock::new()).collect();
-        Ok(Self {
-            spec,
-            valid,
-            has_open_time,
-            years,
-        })
+        Ok(Self { spec, valid, has_open_time, years })
     }
 
     /// The calendar as written.
@@ -255,9 +243,7 @@ impl Calendar {
         let mut year = date.year();
         let mut block = self.block(year)?;
         let today = date.num_days_from_ce();
-        let mut next = block
-            .business_days
-            .partition_point(|&(day, _)| day <= today);
+        let mut next = block.business_days.partition_point(|&(day, _)| day <= today);
         let mut need = usize::try_from(days).map_err(|_| TimeError::BeyondRange)?;
         loop {
             let available = block.business_days.len() - next;
@@ -300,10 +286,7 @@ impl Calendar {
             return Err(TimeError::OutOfRange(t));
         }
         let (_, block) = self.block_containing(t)?;
-        Ok(block
-            .spans
-            .get(block.first_ending_after(t))
-            .is_some_and(|span| span.start <= t))
+        Ok(block.spans.get(block.first_ending_after(t)).is_some_and(|span| span.start <= t))
     }
 
     /// The first open instant at or after `t`: `t` itself when it is open.
@@ -336,10 +319,8 @@ impl Calendar {
             DayKind::NoHours
         } else if self.valid.closed.contains(&date) {
             DayKind::Closed
-        } else if let Some(holiday) = holidays
-            .iter()
-            .find(|h| h.date == date)
-            .filter(|_| !self.valid.open_on_holidays)
+        } else if let Some(holiday) =
+            holidays.iter().find(|h| h.date == date).filter(|_| !self.valid.open_on_holidays)
         {
             DayKind::Holiday(holiday.name)
         } else {
@@ -348,12 +329,8 @@ impl Calendar {
     }
 
     fn holidays_of(&self, year: i32) -> Vec<Holiday> {
-        let mut all: Vec<Holiday> = self
-            .valid
-            .holidays
-            .iter()
-            .flat_map(|set| set.holidays(year))
-            .collect();
+        let mut all: Vec<Holiday> =
+            self.valid.holidays.iter().flat_map(|set| set.holidays(year)).collect();
         all.sort_by_key(|h| h.date);
         all
     }
@@ -424,11 +401,7 @@ impl Calendar {
         let mut business_days = Vec::new();
         let mut total = 0;
         let first = NaiveDate::from_ymd_opt(year, 1, 1);
-        for date in first
-            .into_iter()
-            .flat_map(|d| d.iter_days())
-            .take_while(|d| d.year() == year)
-        {
+        for date in first.into_iter().flat_map(|d| d.iter_days()).take_while(|d| d.year() == year) {
             if self.classify(date, &holidays) != DayKind::Business {
                 continue;
             }
@@ -441,11 +414,7 @@ impl Calendar {
             for (start, end) in resolved.into_iter().filter(|(a, b)| b > a) {
                 match spans.last_mut() {
                     Some(last) if last.end == start => last.end = end,
-                    _ => spans.push(OpenSpan {
-                        start,
-                        end,
-                        before: total,
-                    }),
+                    _ => spans.push(OpenSpan { start, end, before: total }),
                 }
                 total += end - start;
             }

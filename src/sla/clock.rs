@@ -94,12 +94,7 @@ pub fn evaluate(calendar: &Calendar, input: &ClockInput<'_>) -> Result<ClockStat
     let budget_secs = calendar.elapsed(input.reported_at, base_due_at)?;
     // The clock stops when met; nothing after that moves it.
     let stop = input.met_at.unwrap_or(input.now).max(input.reported_at);
-    let pauses = effective_pauses(
-        input.pauses,
-        input.reported_at,
-        stop,
-        input.met_at.is_some(),
-    )?;
+    let pauses = effective_pauses(input.pauses, input.reported_at, stop, input.met_at.is_some())?;
 
     let mut due = base_due_at;
     let mut frozen = false;
@@ -121,12 +116,7 @@ pub fn evaluate(calendar: &Calendar, input: &ClockInput<'_>) -> Result<ClockStat
         } else {
             Some(due)
         };
-        effects.push(PauseEffect {
-            pause,
-            business_secs,
-            due_before: due,
-            due_after,
-        });
+        effects.push(PauseEffect { pause, business_secs, due_before: due, due_after });
         match due_after {
             Some(after) => due = after,
             None => break,

@@ -78,9 +78,5 @@ pub fn quote(
         Coverage::OutOfHours
     };
     let oncall_fee = (coverage == Coverage::OutOfHours).then(|| startup_fee.clone());
-    Ok(FeeQuote {
-        coverage,
-        next_opening,
-        oncall_fee,
-    })
+    Ok(FeeQuote { coverage, next_opening, oncall_fee })
 }

@@ -27,10 +27,7 @@ impl std::fmt::Display for FieldError {
 impl FieldError {
     /// A new error on `field`.
     pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self {
-            field: field.into(),
-            message: message.into(),
-        }
+        Self { field: field.into(), message: message.into() }
     }
 
     /// The same error seen from one level up: `hours.mon` inside `calendar` becomes

@@ -111,11 +111,7 @@ pub fn explain_due(
     target: Target,
 ) -> Result<Explanation, TimeError> {
     let due = calendar.due(start, target)?;
-    let walker = Walker {
-        calendar,
-        start,
-        due,
-    };
+    let walker = Walker { calendar, start, due };
     let steps = match target {
         Target::Minutes(_) => walker.open_time()?,
         Target::BusinessDays(days) => walker.business_days(days)?,
@@ -141,18 +137,13 @@ pub fn explain_clock(
     let mut explanation = explain_due(calendar, input.reported_at, input.target)?;
     let status = evaluate(calendar, input)?;
     let local = |t| in_zone(calendar, t);
-    explanation.steps.extend(
-        status
-            .pauses
-            .iter()
-            .map(|effect: &PauseEffect| Step::Pause {
-                from: local(effect.pause.from),
-                to: effect.pause.to.map(local),
-                business_secs: effect.business_secs,
-                due_before: local(effect.due_before),
-                due_after: effect.due_after.map(local),
-            }),
-    );
+    explanation.steps.extend(status.pauses.iter().map(|effect: &PauseEffect| Step::Pause {
+        from: local(effect.pause.from),
+        to: effect.pause.to.map(local),
+        business_secs: effect.business_secs,
+        due_before: local(effect.due_before),
+        due_after: effect.due_after.map(local),
+    }));
     explanation.due = status.due_at.map(local);
     Ok(explanation)
 }
@@ -173,9 +164,7 @@ impl Walker<'_> {
         let local = |t| in_zone(calendar, t);
         let mut steps = Vec::new();
         if !calendar.is_open(self.start)? {
-            steps.push(Step::StartsClosed {
-                next_open: local(calendar.next_open(self.start)?),
-            });
+            steps.push(Step::StartsClosed { next_open: local(calendar.next_open(self.start)?) });
         }
         let mut date = self.local_date(self.start)?;
         let last = self.local_date(self.due)?;
@@ -214,10 +203,7 @@ impl Walker<'_> {
                         }
                     }
                 }
-                other => steps.push(Step::Skipped {
-                    date,
-                    reason: reason(other, date),
-                }),
+                other => steps.push(Step::Skipped { date, reason: reason(other, date) }),
             }
             let Some(next) = date.succ_opt() else { break };
             date = next;
@@ -238,12 +224,7 @@ impl Walker<'_> {
                 // Jump to the last seven business dates.
                 let skip_to = days - 7;
                 let resume = self.local_date(calendar.due_business_days(self.start, skip_to)?)?;
-                steps.push(Step::Omitted {
-                    from: date,
-                    to: resume,
-                    secs: 0,
-                    total_secs: 0,
-                });
+                steps.push(Step::Omitted { from: date, to: resume, secs: 0, total_secs: 0 });
                 number = skip_to;
                 date = resume;
                 continue;
@@ -257,10 +238,7 @@ impl Walker<'_> {
                         closes: in_zone(calendar, calendar.due_business_days(self.start, number)?),
                     });
                 }
-                other => steps.push(Step::Skipped {
-                    date,
-                    reason: reason(other, date),
-                }),
+                other => steps.push(Step::Skipped { date, reason: reason(other, date) }),
             }
             if date > last {
                 break;
@@ -312,11 +290,8 @@ fn holidays(calendar: &Calendar) -> String {
     } else {
         format!("public holidays {}", spec.holidays.join(", "))
     };
-    let open = if spec.open_on_holidays && !spec.holidays.is_empty() {
-        " (open on holidays)"
-    } else {
-        ""
-    };
+    let open =
+        if spec.open_on_holidays && !spec.holidays.is_empty() { " (open on holidays)" } else { "" };
     let closed = if spec.closed.is_empty() {
         String::new()
     } else {
@@ -342,21 +317,12 @@ fn business(secs: i64) -> String {
 }
 
 fn when(t: &DateTime<FixedOffset>) -> String {
-    format!(
-        "{} {} ({})",
-        t.format("%a %Y-%m-%d"),
-        clock_time(t),
-        t.format("%:z")
-    )
+    format!("{} {} ({})", t.format("%a %Y-%m-%d"), clock_time(t), t.format("%:z"))
 }
 
 /// `HH:MM`, with `:SS` only when the seconds are not zero.
 fn clock_time(t: &DateTime<FixedOffset>) -> String {
-    if t.second() == 0 {
-        t.format("%H:%M").to_string()
-    } else {
-        t.format("%H:%M:%S").to_string()
-    }
+    if t.second() == 0 { t.format("%H:%M").to_string() } else { t.format("%H:%M:%S").to_string() }
 }
 
 impl fmt::Display for Explanation {
@@ -379,13 +345,7 @@ impl fmt::Display for Explanation {
                 Step::StartsClosed { next_open } => {
                     writeln!(f, "  closed at the start; opens {}", when(next_open))?;
                 }
-                Step::Open {
-                    from,
-                    to,
-                    secs,
-                    total_secs,
-                    ..
-                } => writeln!(
+                Step::Open { from, to, secs, total_secs, .. } => writeln!(
                     f,
                     "  {} to {}: {} (total {})",
                     when(from),
@@ -396,22 +356,13 @@ impl fmt::Display for Explanation {
                 Step::Skipped { date, reason } => {
                     writeln!(f, "  {} {date}: skipped, {reason}", date.weekday())?;
                 }
-                Step::BusinessDay {
-                    number,
-                    date,
-                    closes,
-                } => writeln!(
+                Step::BusinessDay { number, date, closes } => writeln!(
                     f,
                     "  {} {date}: business date {number}, closes {}",
                     date.weekday(),
                     when(closes)
                 )?,
-                Step::Omitted {
-                    from,
-                    to,
-                    secs,
-                    total_secs,
-                } if *total_secs > 0 => writeln!(
+                Step::Omitted { from, to, secs, total_secs } if *total_secs > 0 => writeln!(
                     f,
                     "  {from} to {to}: {} in dates not listed (total {})",
                     business(*secs),
@@ -420,16 +371,8 @@ impl fmt::Display for Explanation {
                 Step::Omitted { from, to, .. } => {
                     writeln!(f, "  {from} to {to}: dates not listed")?;
                 }
-                Step::Pause {
-                    from,
-                    to,
-                    business_secs,
-                    due_before,
-                    due_after,
-                } => {
-                    let until = to
-                        .as_ref()
-                        .map_or_else(|| "now (still waiting)".to_owned(), when);
+                Step::Pause { from, to, business_secs, due_before, due_after } => {
+                    let until = to.as_ref().map_or_else(|| "now (still waiting)".to_owned(), when);
                     let moved = due_after.as_ref().map_or_else(
                         || "clock paused".to_owned(),
                         |d| format!("due moves to {}", when(d)),

@@ -83,9 +83,7 @@ impl HolidaySet {
     /// Parses a code as written in calendars (`DK`, `NO`; case-insensitive).
     #[must_use]
     pub fn from_code(code: &str) -> Option<Self> {
-        Self::ALL
-            .into_iter()
-            .find(|set| set.code().eq_ignore_ascii_case(code))
+        Self::ALL.into_iter().find(|set| set.code().eq_ignore_ascii_case(code))
     }
 
     /// The holidays of `year`, sorted by date. Empty for a year chrono cannot represent.
@@ -127,11 +125,7 @@ impl std::fmt::Display for HolidaySet {
 
 fn shift(date: NaiveDate, days: i64) -> Option<NaiveDate> {
     let magnitude = Days::new(days.unsigned_abs());
-    if days >= 0 {
-        date.checked_add_days(magnitude)
-    } else {
-        date.checked_sub_days(magnitude)
-    }
+    if days >= 0 { date.checked_add_days(magnitude) } else { date.checked_sub_days(magnitude) }
 }
 
 /// Easter Sunday of a Gregorian year (anonymous Gregorian algorithm).

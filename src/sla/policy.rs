@@ -154,10 +154,7 @@ fn default_manager() -> u32 {
 
 impl Default for Thresholds {
     fn default() -> Self {
-        Self {
-            warning_percent: default_warning(),
-            manager_percent: default_manager(),
-        }
+        Self { warning_percent: default_warning(), manager_percent: default_manager() }
     }
 }
 
@@ -206,11 +203,7 @@ impl Policy {
             ));
         }
         let calendar = Calendar::new(spec.calendar.clone()).map_err(|e| e.within("calendar"))?;
-        Ok(Self {
-            name: name.into(),
-            spec,
-            calendar,
-        })
+        Ok(Self { name: name.into(), spec, calendar })
     }
 
     /// The target of a clock for a severity, if that clock runs.
@@ -380,13 +373,6 @@ impl SlaConfig {
                 format!("no policy named {:?}", provider.basic_policy),
             ));
         }
-        Ok(Sla {
-            provider: Provider {
-                spec: provider.clone(),
-                office,
-                timezone,
-            },
-            policies,
-        })
+        Ok(Sla { provider: Provider { spec: provider.clone(), office, timezone }, policies })
     }
 }

@@ -151,13 +151,7 @@ impl CalendarSpec {
                 })?;
             closed.insert(date);
         }
-        Ok(ValidSpec {
-            tz,
-            week,
-            holidays,
-            closed,
-            open_on_holidays: self.open_on_holidays,
-        })
+        Ok(ValidSpec { tz, week, holidays, closed, open_on_holidays: self.open_on_holidays })
     }
 }
 
@@ -193,9 +187,7 @@ fn parse_interval(text: &str) -> Result<DayInterval, String> {
     let start = parse_clock(start).ok_or_else(malformed)?;
     let end = parse_clock(end).ok_or_else(malformed)?;
     if start == DAY_SECS {
-        return Err(format!(
-            "start 24:00 in {text:?}: a day's last opening is 23:59"
-        ));
+        return Err(format!("start 24:00 in {text:?}: a day's last opening is 23:59"));
     }
     if end < start {
         return Err(format!("end {} is before start {}", hhmm(end), hhmm(start)));
@@ -240,10 +232,7 @@ mod tests {
     }
 
     fn error(spec: &CalendarSpec) -> String {
-        spec.validate()
-            .err()
-            .map(|e| e.to_string())
-            .unwrap_or_default()
+        spec.validate().err().map(|e| e.to_string()).unwrap_or_default()
     }
 
     #[test]
@@ -253,32 +242,17 @@ mod tests {
         assert_eq!(
             week,
             vec![
-                DayInterval {
-                    start: 0,
-                    end: 8 * 3600
-                },
-                DayInterval {
-                    start: 8 * 3600,
-                    end: 12 * 3600
-                },
-                DayInterval {
-                    start: 13 * 3600,
-                    end: DAY_SECS
-                },
+                DayInterval { start: 0, end: 8 * 3600 },
+                DayInterval { start: 8 * 3600, end: 12 * 3600 },
+                DayInterval { start: 13 * 3600, end: DAY_SECS },
             ]
         );
     }
 
     #[test]
     fn rejections_name_the_field_and_the_value() {
-        assert_eq!(
-            error(&spec(&["08:00-07:00"])),
-            "hours.mon[0]: end 07:00 is before start 08:00"
-        );
-        assert_eq!(
-            error(&spec(&["08:00-08:00"])),
-            "hours.mon[0]: end 08:00 equals start 08:00"
-        );
+        assert_eq!(error(&spec(&["08:00-07:00"])), "hours.mon[0]: end 07:00 is before start 08:00");
+        assert_eq!(error(&spec(&["08:00-08:00"])), "hours.mon[0]: end 08:00 equals start 08:00");
         assert_eq!(
             error(&spec(&["8-20"])),
             "hours.mon[0]: malformed interval \"8-20\" (expected HH:MM-HH:MM)"
@@ -301,16 +275,10 @@ mod tests {
         );
         let mut bad_zone = spec(&[]);
         bad_zone.timezone = "Europe/Osl".into();
-        assert_eq!(
-            error(&bad_zone),
-            "timezone: unknown time zone \"Europe/Osl\""
-        );
+        assert_eq!(error(&bad_zone), "timezone: unknown time zone \"Europe/Osl\"");
         let mut bad_set = spec(&[]);
         bad_set.holidays = vec!["NO".into(), "SE".into()];
-        assert_eq!(
-            error(&bad_set),
-            "holidays[1]: unknown holiday set \"SE\" (expected DK or NO)"
-        );
+        assert_eq!(error(&bad_set), "holidays[1]: unknown holiday set \"SE\" (expected DK or NO)");
         let mut bad_date = spec(&[]);
         bad_date.closed = vec!["2026-02-30".into()];
         assert_eq!(

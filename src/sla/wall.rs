@@ -19,9 +19,7 @@ pub fn naive_utc(secs: i64) -> Option<NaiveDateTime> {
 #[must_use]
 pub fn offset_at(tz: &Tz, secs: i64) -> Option<i64> {
     let utc = naive_utc(secs)?;
-    Some(i64::from(
-        tz.offset_from_utc_datetime(&utc).fix().local_minus_utc(),
-    ))
+    Some(i64::from(tz.offset_from_utc_datetime(&utc).fix().local_minus_utc()))
 }
 
 /// The local wall-clock time of an instant.
@@ -40,10 +38,7 @@ pub fn local_date(tz: &Tz, secs: i64) -> Option<NaiveDate> {
 #[must_use]
 pub fn resolve_on(tz: &Tz, date: NaiveDate, secs: u32) -> Option<i64> {
     let midnight = date.and_hms_opt(0, 0, 0)?;
-    resolve(
-        tz,
-        midnight.checked_add_signed(chrono::TimeDelta::seconds(i64::from(secs)))?,
-    )
+    resolve(tz, midnight.checked_add_signed(chrono::TimeDelta::seconds(i64::from(secs)))?)
 }
 
 /// `R(wall)`: the first instant whose local time is at least `wall`.
@@ -118,36 +113,22 @@ mod tests {
     }
 
     fn utc(text: &str) -> i64 {
-        DateTime::parse_from_rfc3339(text)
-            .map(|t| t.timestamp())
-            .unwrap_or_default()
+        DateTime::parse_from_rfc3339(text).map(|t| t.timestamp()).unwrap_or_default()
     }
 
     #[test]
     fn a_time_in_the_spring_gap_resolves_to_the_transition() {
         let oslo = tz("Europe/Oslo");
         // 2026-03-29 02:30 does not exist in Oslo; clocks went from 02:00 CET to 03:00 CEST.
-        assert_eq!(
-            resolve(&oslo, wall(2026, 3, 29, 2, 30)),
-            Some(utc("2026-03-29T01:00:00Z"))
-        );
-        assert_eq!(
-            resolve(&oslo, wall(2026, 3, 29, 2, 0)),
-            Some(utc("2026-03-29T01:00:00Z"))
-        );
-        assert_eq!(
-            resolve(&oslo, wall(2026, 3, 29, 3, 0)),
-            Some(utc("2026-03-29T01:00:00Z"))
-        );
+        assert_eq!(resolve(&oslo, wall(2026, 3, 29, 2, 30)), Some(utc("2026-03-29T01:00:00Z")));
+        assert_eq!(resolve(&oslo, wall(2026, 3, 29, 2, 0)), Some(utc("2026-03-29T01:00:00Z")));
+        assert_eq!(resolve(&oslo, wall(2026, 3, 29, 3, 0)), Some(utc("2026-03-29T01:00:00Z")));
     }
 
     #[test]
     fn a_time_in_the_autumn_fold_resolves_to_the_earlier_instant() {
         let oslo = tz("Europe/Oslo");
-        assert_eq!(
-            resolve(&oslo, wall(2026, 10, 25, 2, 30)),
-            Some(utc("2026-10-25T00:30:00Z"))
-        );
+        assert_eq!(resolve(&oslo, wall(2026, 10, 25, 2, 30)), Some(utc("2026-10-25T00:30:00Z")));
     }
 
     #[test]
@@ -164,9 +145,6 @@ mod tests {
     fn a_skipped_day_resolves_to_the_transition() {
         // Samoa skipped 2011-12-30 entirely.
         let apia = tz("Pacific/Apia");
-        assert_eq!(
-            resolve(&apia, wall(2011, 12, 30, 12, 0)),
-            Some(utc("2011-12-30T10:00:00Z"))
-        );
+        assert_eq!(resolve(&apia, wall(2011, 12, 30, 12, 0)), Some(utc("2011-12-30T10:00:00Z")));
     }
 }

@@ -12,10 +12,7 @@
 //! Include it with `#[path = "../tests/support/reference.rs"] mod reference;` (benches) or
 //! `#[path = "support/reference.rs"] mod reference;` (tests).
 
-#![allow(
-    dead_code,
-    reason = "shared by tests and benches, each of which uses a different part"
-)]
+#![allow(dead_code, reason = "shared by tests and benches, each of which uses a different part")]
 
 use std::collections::{HashMap, HashSet};
 
@@ -98,12 +95,10 @@ pub fn elapsed(spec: &CalendarSpec, a: i64, b: i64) -> i64 {
 pub fn is_open(spec: &CalendarSpec, t: i64) -> bool {
     let mut model = Model::new(spec);
     let (first, last) = dates_around(&model, t, t);
-    first.iter_days().take_while(|&d| d <= last).any(|date| {
-        model
-            .open_intervals(date)
-            .iter()
-            .any(|&(open, close)| open <= t && t < close)
-    })
+    first
+        .iter_days()
+        .take_while(|&d| d <= last)
+        .any(|date| model.open_intervals(date).iter().any(|&(open, close)| open <= t && t < close))
 }
 
 /// The first `count` stretches of open time at or after `from`, clipped to start at `from`,
@@ -230,10 +225,7 @@ impl Model {
         }
         let midnight = date.and_time(chrono::NaiveTime::MIN);
         let at = |secs: i64| resolve_in(self.tz, midnight + TimeDelta::seconds(secs));
-        self.weekly_intervals(date)
-            .iter()
-            .map(|&(start, end)| (at(start), at(end)))
-            .collect()
+        self.weekly_intervals(date).iter().map(|&(start, end)| (at(start), at(end))).collect()
     }
 }
 
@@ -276,10 +268,7 @@ fn scan_for_wall(tz: Tz, wall: NaiveDateTime) -> i64 {
     assert!(!reached(u), "reference: scan for {wall} starts too late");
     while !reached(u) {
         u += 60;
-        assert!(
-            u <= as_utc + 30 * 3600,
-            "reference: scan for {wall} never ends"
-        );
+        assert!(u <= as_utc + 30 * 3600, "reference: scan for {wall} never ends");
     }
     u -= 60;
     while !reached(u) {
