@@ -411,3 +411,53 @@ fn explain_shows_pauses_and_business_days() {
     });
     assert_eq!(total, Some(500_000 * 60));
 }
+
+#[test]
+fn an_outage_of_a_provider_owned_service_has_fix_started_within_4_hours() {
+    // Seed 004: the rule replaces a longer target, and never lengthens a shorter one.
+    let sla = sla();
+    let fix_start = |policy: &str, severity, owned_outage| {
+        let Some(policy) = sla.policy(policy) else { panic!("no policy {policy}") };
+        sla.fix_start_target(policy, severity, owned_outage)
+    };
+    assert_eq!(fix_start("basic", Normal, false), Some(Target::BusinessDays(7)));
+    assert_eq!(fix_start("basic", Normal, true), Some(Target::Minutes(240)));
+    assert_eq!(fix_start("level-2", Critical, true), Some(Target::Minutes(240)));
+    assert_eq!(fix_start("level-2", Critical, false), Some(Target::Minutes(360)));
+    assert_eq!(fix_start("level-3", Critical, true), Some(Target::Minutes(240)));
+    assert_eq!(fix_start("level-3", Serious, true), Some(Target::Minutes(240)));
+    assert_eq!(fix_start("level-1", Normal, true), Some(Target::Minutes(240)));
+}
+
+#[test]
+fn a_clock_met_while_waiting_is_met_and_a_wait_after_the_deadline_changes_nothing() {
+    let sla = sla();
+    let Some(level_1) = sla.policy("level-1") else { panic!() };
+    let cal = &level_1.calendar;
+    // Response due 11:00; the ticket waits from 09:30 and a technician answers at 11:15.
+    let waiting = [Pause { from: at("2026-03-02T09:30:00+01:00"), to: None }];
+    let input = ClockInput {
+        reported_at: at("2026-03-02T09:00:00+01:00"),
+        target: Target::Minutes(120),
+        pauses: &waiting,
+        met_at: Some(at("2026-03-02T11:15:00+01:00")),
+        now: at("2026-03-02T15:00:00+01:00"),
+        warning_percent: 75,
+    };
+    let Ok(status) = evaluate(cal, &input) else { panic!() };
+    assert_eq!(status.state, ClockState::Met);
+    assert_eq!(status.used_secs, 30 * 60);
+    // A wait that begins after the deadline has passed does not un-breach it.
+    let late_wait = [Pause { from: at("2026-03-02T11:30:00+01:00"), to: None }];
+    let Ok(late) = evaluate(cal, &ClockInput { pauses: &late_wait, met_at: None, ..input }) else {
+        panic!()
+    };
+    assert_eq!(late.state, ClockState::Breached);
+    assert_eq!(late.due_at, Some(at("2026-03-02T11:00:00+01:00")));
+    // A pause that ends before it begins is rejected.
+    let backwards = [Pause {
+        from: at("2026-03-02T10:00:00+01:00"),
+        to: Some(at("2026-03-02T09:45:00+01:00")),
+    }];
+    assert!(evaluate(cal, &ClockInput { pauses: &backwards, ..input }).is_err());
+}
