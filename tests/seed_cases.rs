@@ -461,3 +461,25 @@ fn a_clock_met_while_waiting_is_met_and_a_wait_after_the_deadline_changes_nothin
     }];
     assert!(evaluate(cal, &ClockInput { pauses: &backwards, ..input }).is_err());
 }
+
+#[test]
+fn a_deadline_at_the_very_end_of_the_supported_range_is_refused() {
+    // Found by fuzzing: the answer used to be 2301-01-01T00:00:00Z, which elapsed refused.
+    let always = calendar(
+        r#"{"timezone":"UTC","hours":{"mon":["00:00-24:00"],"tue":["00:00-24:00"],
+        "wed":["00:00-24:00"],"thu":["00:00-24:00"],"fri":["00:00-24:00"],"sat":["00:00-24:00"],
+        "sun":["00:00-24:00"]}}"#,
+    );
+    let start = at("2200-12-31T23:59:00Z");
+    let to_the_end = 52_594_561;
+    assert_eq!(
+        always.due(start, Target::Minutes(to_the_end)),
+        Err(frist::sla::TimeError::BeyondRange)
+    );
+    assert_eq!(
+        always.due(start, Target::BusinessDays(36_524)),
+        Err(frist::sla::TimeError::BeyondRange)
+    );
+    let Ok(last) = always.due(start, Target::Minutes(to_the_end - 1)) else { panic!() };
+    assert_eq!(always.elapsed(start, last), Ok((to_the_end - 1) * 60));
+}

@@ -215,7 +215,7 @@ impl Calendar {
         let mut need = secs;
         loop {
             if from < block.spans.len() && need <= block.total - position {
-                return instant(block.instant_at(from, position + need));
+                return self.answer(block.instant_at(from, position + need));
             }
             need -= block.total - position;
             year += 1;
@@ -248,7 +248,7 @@ impl Calendar {
         loop {
             let available = block.business_days.len() - next;
             if need <= available {
-                return instant(block.business_days[next + need - 1].1);
+                return self.answer(block.business_days[next + need - 1].1);
             }
             need -= available;
             year += 1;
@@ -361,6 +361,15 @@ impl Calendar {
         } else {
             Err(TimeError::OutOfRange(secs))
         }
+    }
+
+    /// A deadline, if it lies inside the table: the very end of the last year is refused too,
+    /// so that every answer can be fed back to `elapsed` and `is_open`.
+    fn answer(&self, secs: i64) -> Result<DateTime<Utc>, TimeError> {
+        if secs >= self.block(LAST_YEAR)?.hi {
+            return Err(TimeError::BeyondRange);
+        }
+        instant(secs)
     }
 
     /// The block of the local year that contains instant `t`.
