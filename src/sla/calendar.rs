@@ -116,7 +116,12 @@ impl YearBlock {
 
     /// Open seconds of the block before `t`.
     fn position(&self, t: i64) -> i64 {
-        match self.spans.get(self.first_ending_after(t)) {
+        self.position_from(self.first_ending_after(t), t)
+    }
+
+    /// Open seconds of the block before `t`, given `i = first_ending_after(t)`.
+    fn position_from(&self, i: usize, t: i64) -> i64 {
+        match self.spans.get(i) {
             Some(span) => span.before + (t - span.start).max(0),
             None => self.total,
         }
@@ -211,7 +216,7 @@ impl Calendar {
         }
         let (mut year, mut block) = self.block_containing(start)?;
         let mut from = block.first_ending_after(start);
-        let mut position = block.position(start);
+        let mut position = block.position_from(from, start);
         let mut need = secs;
         loop {
             if from < block.spans.len() && need <= block.total - position {
