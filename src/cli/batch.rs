@@ -20,7 +20,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use super::deadline::{format_instant, parse_start};
-use crate::sla::{Calendar, CalendarSpec, FieldError, Sla, Target};
+use crate::sla::{Calendar, CalendarSpec, FieldError, Sla, Target, parse};
 
 /// Distinct calendars kept compiled at once.
 const CACHE_SIZE: NonZeroUsize = NonZeroUsize::MIN.saturating_add(31);
@@ -87,13 +87,7 @@ impl Calendars<'_> {
 }
 
 fn compile(raw: &RawValue) -> Result<Calendar, FieldError> {
-    let mut deserializer = serde_json::Deserializer::from_str(raw.get());
-    let spec: CalendarSpec = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
-        let path = e.path().to_string();
-        let message = e.into_inner().to_string();
-        let message = message.split(" at line ").next().unwrap_or_default().to_owned();
-        FieldError::new(if path == "." { String::new() } else { path }, message).within("calendar")
-    })?;
+    let spec: CalendarSpec = parse::from_json(raw.get()).map_err(|e| e.within("calendar"))?;
     Calendar::new(spec).map_err(|e| e.within("calendar"))
 }
 

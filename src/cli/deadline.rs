@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use super::DeadlineArgs;
 use crate::config::Config;
 use crate::sla::explain::explain_due;
-use crate::sla::{Calendar, CalendarSpec, ClockKind, Target};
+use crate::sla::{Calendar, CalendarSpec, ClockKind, Target, parse};
 
 pub(super) fn run(args: &DeadlineArgs, config: &Config, out: &mut dyn Write) -> anyhow::Result<()> {
     let start =
@@ -65,16 +65,9 @@ fn load_calendar(path: &Path) -> anyhow::Result<Calendar> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("--calendar: cannot read {}", path.display()))?;
     let is_toml = path.extension().is_some_and(|ext| ext.eq_ignore_ascii_case("toml"));
-    let spec: CalendarSpec = if is_toml {
-        let deserializer = toml::Deserializer::parse(&text)
-            .map_err(|e| anyhow!("{}: {}", path.display(), e.message()))?;
-        serde_path_to_error::deserialize(deserializer)
-            .map_err(|e| anyhow!("{}: {}: {}", path.display(), e.path(), e.inner().message()))?
-    } else {
-        let mut deserializer = serde_json::Deserializer::from_str(&text);
-        serde_path_to_error::deserialize(&mut deserializer)
-            .map_err(|e| anyhow!("{}: {}: {}", path.display(), e.path(), e.inner()))?
-    };
+    let spec: Result<CalendarSpec, _> =
+        if is_toml { parse::from_toml(&text) } else { parse::from_json(&text) };
+    let spec = spec.map_err(|e| anyhow!("{}: {e}", path.display()))?;
     Calendar::new(spec).map_err(|e| anyhow!("{}: {e}", path.display()))
 }
 

@@ -27,6 +27,7 @@ pub mod coverage;
 pub mod error;
 pub mod explain;
 pub mod holidays;
+pub mod parse;
 pub mod spec;
 pub mod target;
 pub mod wall;

@@ -333,15 +333,7 @@ impl Sla {
 impl SlaConfig {
     /// Parses the TOML form; errors carry the path of the bad key.
     pub fn from_toml(text: &str) -> Result<Self, FieldError> {
-        let deserializer = toml::Deserializer::parse(text)
-            .map_err(|e| FieldError::new("", e.message().to_owned()))?;
-        serde_path_to_error::deserialize(deserializer).map_err(|e| {
-            let path = e.path().to_string();
-            FieldError::new(
-                if path == "." { String::new() } else { path },
-                e.into_inner().message().to_owned(),
-            )
-        })
+        super::parse::from_toml(text)
     }
 
     /// Validates everything and compiles each calendar once.
