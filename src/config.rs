@@ -4,6 +4,13 @@
 //! | variable | meaning | default |
 //! |---|---|---|
 //! | `FRIST_CONFIG` | path of a TOML file with `[provider]` and `[policies.*]` | the built-in `config/default.toml` |
+//! | `DATABASE_URL` | `sqlite://PATH` or `postgres://…` | SQLite file `frist.db` in the working directory |
+//! | `FRIST_BIND` | address to listen on | `127.0.0.1:8080` |
+//! | `FRIST_POOL_SIZE` | database connections | 16 (PostgreSQL), 8 (SQLite) |
+//! | `FRIST_DB_TIMEOUT_SECS` | wait for a connection before answering 503 | 3 |
+//! | `FRIST_SECURE_COOKIES` | `auto`, `always` or `never` | `auto` |
+//! | `FRIST_SESSION_HOURS` | session lifetime | 12 |
+//! | `FRIST_WORKERS` | HTTP worker threads (0: one per core) | 0 |
 
 use std::path::{Path, PathBuf};
 
@@ -25,6 +32,14 @@ pub enum ConfigError {
         /// The I/O error.
         source: std::io::Error,
     },
+    /// An environment variable has a value frist cannot use.
+    #[error("{variable}: {message}")]
+    Variable {
+        /// The variable.
+        variable: &'static str,
+        /// What is wrong.
+        message: String,
+    },
     /// The file's content is invalid.
     #[error("{origin}: {error}")]
     Invalid {
@@ -35,23 +50,115 @@ pub enum ConfigError {
     },
 }
 
+/// When to mark the session cookie `Secure`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum SecureCookies {
+    /// When the request came over HTTPS (including `X-Forwarded-Proto` from a proxy).
+    #[default]
+    Auto,
+    /// Always.
+    Always,
+    /// Never (plain-HTTP development).
+    Never,
+}
+
 /// frist's configuration.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
     /// `FRIST_CONFIG`: SLA configuration file; `None` means the built-in default.
     pub sla_config: Option<PathBuf>,
+    /// `DATABASE_URL`.
+    pub database_url: Option<String>,
+    /// `FRIST_BIND`.
+    pub bind: String,
+    /// `FRIST_POOL_SIZE`; `None` picks by backend.
+    pub pool_size: Option<u32>,
+    /// `FRIST_DB_TIMEOUT_SECS`.
+    pub db_timeout_secs: u64,
+    /// `FRIST_SECURE_COOKIES`.
+    pub secure_cookies: SecureCookies,
+    /// `FRIST_SESSION_HOURS`.
+    pub session_hours: i64,
+    /// `FRIST_WORKERS`.
+    pub workers: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            sla_config: None,
+            database_url: None,
+            bind: "127.0.0.1:8080".to_owned(),
+            pool_size: None,
+            db_timeout_secs: 3,
+            secure_cookies: SecureCookies::Auto,
+            session_hours: 12,
+            workers: 0,
+        }
+    }
+}
+
+fn number<T: std::str::FromStr>(
+    variable: &'static str,
+    value: Option<String>,
+    default: T,
+    valid: impl Fn(&T) -> bool,
+) -> Result<T, ConfigError> {
+    match value {
+        None => Ok(default),
+        Some(text) => text.trim().parse().ok().filter(|v| valid(v)).ok_or_else(|| {
+            ConfigError::Variable { variable, message: format!("{text:?} is not a valid value") }
+        }),
+    }
 }
 
 impl Config {
     /// Reads the configuration from the process environment.
-    #[must_use]
-    pub fn from_env() -> Self {
-        Self::from_lookup(|name| std::env::var_os(name).map(PathBuf::from))
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
     }
 
     /// Reads the configuration through `lookup`, so tests need not touch the environment.
-    pub fn from_lookup(lookup: impl Fn(&str) -> Option<PathBuf>) -> Self {
-        Self { sla_config: lookup("FRIST_CONFIG").filter(|p| !p.as_os_str().is_empty()) }
+    /// Empty values count as unset.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+        let defaults = Self::default();
+        let secure_cookies = match get("FRIST_SECURE_COOKIES").as_deref() {
+            None | Some("auto") => SecureCookies::Auto,
+            Some("always") => SecureCookies::Always,
+            Some("never") => SecureCookies::Never,
+            Some(other) => {
+                return Err(ConfigError::Variable {
+                    variable: "FRIST_SECURE_COOKIES",
+                    message: format!("{other:?}: use auto, always or never"),
+                });
+            }
+        };
+        Ok(Self {
+            sla_config: get("FRIST_CONFIG").map(PathBuf::from),
+            database_url: get("DATABASE_URL"),
+            bind: get("FRIST_BIND").unwrap_or(defaults.bind),
+            pool_size: match get("FRIST_POOL_SIZE") {
+                None => None,
+                value => {
+                    Some(number("FRIST_POOL_SIZE", value, 0, |n: &u32| (1..=512).contains(n))?)
+                }
+            },
+            db_timeout_secs: number(
+                "FRIST_DB_TIMEOUT_SECS",
+                get("FRIST_DB_TIMEOUT_SECS"),
+                3,
+                |n: &u64| (1..=60).contains(n),
+            )?,
+            secure_cookies,
+            session_hours: number(
+                "FRIST_SESSION_HOURS",
+                get("FRIST_SESSION_HOURS"),
+                12,
+                |n: &i64| (1..=24 * 90).contains(n),
+            )?,
+            workers: number("FRIST_WORKERS", get("FRIST_WORKERS"), 0, |n: &usize| *n <= 256)?,
+        })
     }
 
     /// Loads and compiles the SLA configuration.
@@ -149,8 +256,35 @@ mod tests {
 
     #[test]
     fn a_missing_file_names_the_variable() {
-        let config = Config::from_lookup(|_| Some(PathBuf::from("/nonexistent/frist.toml")));
+        let config = Config {
+            sla_config: Some(PathBuf::from("/nonexistent/frist.toml")),
+            ..Config::default()
+        };
         let error = config.load_sla().err().map(|e| e.to_string()).unwrap_or_default();
         assert!(error.starts_with("FRIST_CONFIG: cannot read /nonexistent/frist.toml"), "{error}");
+    }
+
+    #[test]
+    fn variables_are_read_and_bad_ones_named() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| (*v).to_owned())
+        };
+        let config = Config::from_lookup(env(&[
+            ("DATABASE_URL", "postgres://h/db"),
+            ("FRIST_POOL_SIZE", "4"),
+        ]));
+        assert_eq!(
+            config.as_ref().ok().and_then(|c| c.database_url.clone()).as_deref(),
+            Some("postgres://h/db")
+        );
+        assert_eq!(config.as_ref().ok().and_then(|c| c.pool_size), Some(4));
+        let error = Config::from_lookup(env(&[("FRIST_DB_TIMEOUT_SECS", "soon")]))
+            .err()
+            .map(|e| e.to_string());
+        assert_eq!(error.as_deref(), Some("FRIST_DB_TIMEOUT_SECS: \"soon\" is not a valid value"));
+        let error = Config::from_lookup(env(&[("FRIST_SECURE_COOKIES", "maybe")]))
+            .err()
+            .map(|e| e.to_string());
+        assert!(error.is_some_and(|e| e.starts_with("FRIST_SECURE_COOKIES:")));
     }
 }

@@ -9,7 +9,20 @@ use frist::config::Config;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let config = Config::from_env();
+    let config = match Config::from_env() {
+        Ok(config) => config,
+        Err(error) => {
+            eprintln!("frist: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
     let stdin = std::io::stdin();
     let mut stdin = stdin.lock();
     let mut stdout = BufWriter::with_capacity(1 << 16, std::io::stdout().lock());

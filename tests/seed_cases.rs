@@ -242,6 +242,42 @@ fn a_closing_instant_is_not_open() {
 }
 
 #[test]
+fn a_pause_opened_this_very_second_already_freezes_the_clock() {
+    let sla = sla();
+    let Some(level_1) = sla.policy("level-1") else { panic!() };
+    let pauses = [Pause { from: at("2026-03-02T09:30:00+01:00"), to: None }];
+    let input = ClockInput {
+        reported_at: at("2026-03-02T09:00:00+01:00"),
+        target: Target::Minutes(120),
+        pauses: &pauses,
+        met_at: None,
+        now: at("2026-03-02T09:30:00+01:00"),
+        warning_percent: 75,
+    };
+    let Ok(status) = evaluate(&level_1.calendar, &input) else { panic!() };
+    assert_eq!(status.state, ClockState::Paused);
+    assert_eq!(status.due_at, None);
+    // A closed pause of no length moves nothing.
+    let pauses = [Pause {
+        from: at("2026-03-02T09:30:00+01:00"),
+        to: Some(at("2026-03-02T09:30:00+01:00")),
+    }];
+    let Ok(status) = evaluate(&level_1.calendar, &ClockInput { pauses: &pauses, ..input }) else {
+        panic!()
+    };
+    assert_eq!(status.due_at, Some(at("2026-03-02T11:00:00+01:00")));
+    // A pause that ended before the clock started (a reopened ticket) moves nothing either.
+    let pauses = [Pause {
+        from: at("2026-03-02T08:00:00+01:00"),
+        to: Some(at("2026-03-02T08:30:00+01:00")),
+    }];
+    let Ok(status) = evaluate(&level_1.calendar, &ClockInput { pauses: &pauses, ..input }) else {
+        panic!()
+    };
+    assert_eq!(status.due_at, Some(at("2026-03-02T11:00:00+01:00")));
+}
+
+#[test]
 fn a_wait_on_the_customer_moves_the_deadline_by_the_business_time_paused() {
     let sla = sla();
     let Some(level_1) = sla.policy("level-1") else { panic!() };

@@ -3,6 +3,7 @@
 mod batch;
 mod deadline;
 mod holidays;
+mod service;
 
 use std::io::{Read, Write};
 use std::path::PathBuf;
@@ -33,6 +34,19 @@ pub enum Command {
     Deadline(DeadlineArgs),
     /// List a country's public holidays of a year as JSON lines.
     Holidays(HolidaysArgs),
+    /// Run the HTTP service (creates and migrates the database on first start).
+    Serve,
+    /// Create or migrate the database and exit.
+    Migrate,
+    /// Organizations.
+    #[command(subcommand)]
+    Org(service::OrgCommand),
+    /// Users (the first admin: `frist user add --role admin --email … --name … --password-stdin`).
+    #[command(subcommand)]
+    User(service::UserCommand),
+    /// API tokens.
+    #[command(subcommand)]
+    Token(service::TokenCommand),
 }
 
 /// `frist deadline`.
@@ -139,6 +153,11 @@ pub fn run(
         }
         Command::Deadline(args) => deadline::run(&args, &config, stdout)?,
         Command::Holidays(args) => holidays::run(&args, stdout)?,
+        Command::Serve => service::serve(&config)?,
+        Command::Migrate => service::migrate(&config, stdout)?,
+        Command::Org(command) => service::org(&command, &config, stdout)?,
+        Command::User(command) => service::user(&command, &config, stdin, stdout)?,
+        Command::Token(command) => service::token(&command, &config, stdout)?,
     }
     Ok(())
 }

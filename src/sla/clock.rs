@@ -159,8 +159,15 @@ fn effective_pauses(
         if pause.to.is_some_and(|to| to < pause.from) {
             return Err(TimeError::EndBeforeStart);
         }
+        // A pause that ended before the clock started moves nothing (a reopened ticket's
+        // fix-start clock starts after earlier pauses).
+        if pause.to.is_some_and(|to| to <= reported_at) {
+            continue;
+        }
         let from = pause.from.max(reported_at);
-        if from >= stop {
+        // A pause still open freezes the clock from its first instant, even when that is now.
+        let open_now = pause.to.is_none() && !met;
+        if from > stop || (from == stop && !open_now) {
             continue;
         }
         let to = match pause.to {

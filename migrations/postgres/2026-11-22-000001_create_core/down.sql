@@ -1,0 +1,11 @@
+DROP TABLE pauses;
+DROP TABLE ticket_events;
+DROP FUNCTION ticket_events_append_only;
+DROP TABLE tickets;
+DROP TABLE contracts;
+DROP TABLE policy_versions;
+DROP TABLE policies;
+DROP TABLE calendars;
+DROP TABLE auth_tokens;
+DROP TABLE users;
+DROP TABLE organizations;

@@ -1,0 +1,10 @@
+DROP TABLE pauses;
+DROP TABLE ticket_events;
+DROP TABLE tickets;
+DROP TABLE contracts;
+DROP TABLE policy_versions;
+DROP TABLE policies;
+DROP TABLE calendars;
+DROP TABLE auth_tokens;
+DROP TABLE users;
+DROP TABLE organizations;

@@ -1,0 +1,102 @@
+//! Contracts: organization × policy, with 24/7 cover and a validity period.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::contracts;
+use super::{DbConn, Scope};
+
+/// A contract row.
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Insertable)]
+#[diesel(table_name = contracts)]
+pub struct Contract {
+    /// Id.
+    pub id: i64,
+    /// Customer.
+    pub organization_id: i64,
+    /// The tier.
+    pub policy_id: i64,
+    /// 24/7/365 on-call cover: never a start-up fee.
+    pub oncall_24x7: bool,
+    /// Start of validity (UTC).
+    pub valid_from: NaiveDateTime,
+    /// End of validity, exclusive; `None` open-ended.
+    pub valid_to: Option<NaiveDateTime>,
+    /// Notice period in months.
+    pub notice_months: i32,
+    /// Creation instant.
+    pub created_at: NaiveDateTime,
+}
+
+/// A new contract.
+#[derive(Debug, Insertable)]
+#[diesel(table_name = contracts)]
+pub struct NewContract {
+    /// Customer.
+    pub organization_id: i64,
+    /// The tier.
+    pub policy_id: i64,
+    /// 24/7 cover.
+    pub oncall_24x7: bool,
+    /// Start of validity.
+    pub valid_from: NaiveDateTime,
+    /// End of validity.
+    pub valid_to: Option<NaiveDateTime>,
+    /// Notice period in months.
+    pub notice_months: i32,
+    /// Creation instant.
+    pub created_at: NaiveDateTime,
+}
+
+/// Inserts and returns the new id.
+pub fn insert(conn: &mut DbConn, new: &NewContract) -> QueryResult<i64> {
+    crate::on_backend!(conn, c => diesel::insert_into(contracts::table)
+        .values(new)
+        .returning(contracts::id)
+        .get_result(c))
+}
+
+/// One contract by id within `scope`.
+pub fn find(conn: &mut DbConn, id: i64, scope: Scope) -> QueryResult<Option<Contract>> {
+    let mut query =
+        contracts::table.filter(contracts::id.eq(id)).select(Contract::as_select()).into_boxed();
+    if let Scope::Organization(org) = scope {
+        query = query.filter(contracts::organization_id.eq(org));
+    }
+    query.first(conn).optional()
+}
+
+/// The contract of `organization_id` in force at `at` (the most recently started one).
+pub fn in_force(
+    conn: &mut DbConn,
+    organization_id: i64,
+    at: NaiveDateTime,
+) -> QueryResult<Option<Contract>> {
+    contracts::table
+        .filter(contracts::organization_id.eq(organization_id))
+        .filter(contracts::valid_from.le(at))
+        .filter(contracts::valid_to.is_null().or(contracts::valid_to.gt(at)))
+        .order((contracts::valid_from.desc(), contracts::id.desc()))
+        .select(Contract::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// A page of contracts by id within `scope`.
+pub fn list(
+    conn: &mut DbConn,
+    scope: Scope,
+    after_id: i64,
+    limit: i64,
+) -> QueryResult<Vec<Contract>> {
+    let mut query = contracts::table
+        .filter(contracts::id.gt(after_id))
+        .order(contracts::id)
+        .limit(limit)
+        .select(Contract::as_select())
+        .into_boxed();
+    if let Scope::Organization(org) = scope {
+        query = query.filter(contracts::organization_id.eq(org));
+    }
+    query.load(conn)
+}

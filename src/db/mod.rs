@@ -1,0 +1,286 @@
+//! Storage: the one place that knows SQL dialects.
+//!
+//! [`DbConn`] is a `diesel::MultiConnection` over SQLite (the embedded default) and
+//! PostgreSQL, chosen by the URL scheme in [`DbTarget::parse`]. Queries are written once
+//! against it; where the dialects differ (an insert that returns its id) the code branches
+//! with [`on_backend!`] here in `db/` and nowhere else. Instants are stored as UTC
+//! `TIMESTAMP`s ([`to_db`], [`from_db`]); enums as text guarded by CHECK constraints.
+
+pub mod calendars;
+pub mod contracts;
+pub mod events;
+pub mod organizations;
+pub mod pauses;
+pub mod policies;
+pub mod schema;
+pub mod tickets;
+pub mod tokens;
+pub mod users;
+
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::connection::SimpleConnection;
+use diesel::pg::PgConnection;
+use diesel::r2d2::{self, ManageConnection, R2D2Connection};
+use diesel::sqlite::SqliteConnection;
+use diesel::{Connection, ConnectionError};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+mod multi {
+    use diesel::pg::PgConnection;
+    use diesel::sqlite::SqliteConnection;
+
+    /// A connection to either backend.
+    #[derive(diesel::MultiConnection)]
+    pub enum DbConn {
+        /// The embedded default.
+        Sqlite(SqliteConnection),
+        /// The production backend.
+        Postgres(PgConnection),
+    }
+}
+
+pub use multi::DbConn;
+
+/// Runs the same diesel expression on whichever backend `$conn` is, for the few statements
+/// the multi-connection cannot express (such as `RETURNING`).
+#[macro_export]
+macro_rules! on_backend {
+    ($conn:expr, $c:ident => $body:expr) => {
+        match $conn {
+            $crate::db::DbConn::Sqlite($c) => $body,
+            $crate::db::DbConn::Postgres($c) => $body,
+        }
+    };
+}
+
+/// A pool of connections.
+pub type Pool = r2d2::Pool<Manager>;
+
+/// A connection checked out of the pool.
+pub type PooledConn = r2d2::PooledConnection<Manager>;
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// Where the database is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DbTarget {
+    /// A SQLite file (created when missing).
+    Sqlite(String),
+    /// A PostgreSQL connection URL.
+    Postgres(String),
+}
+
+/// The database could not be reached, set up or migrated.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    /// `DATABASE_URL` has a scheme frist does not speak.
+    #[error("DATABASE_URL: unsupported scheme in {0:?} (use sqlite://PATH or postgres://…)")]
+    Scheme(String),
+    /// Connecting failed.
+    #[error("cannot connect to the database: {0}")]
+    Connect(#[from] ConnectionError),
+    /// The pool could not hand out a connection in time.
+    #[error("database unavailable: {0}")]
+    Pool(#[from] r2d2::PoolError),
+    /// A query failed.
+    #[error("database error: {0}")]
+    Query(#[from] diesel::result::Error),
+    /// Running migrations failed.
+    #[error("migrations failed: {0}")]
+    Migration(String),
+}
+
+impl DbTarget {
+    /// Reads `DATABASE_URL`: unset means the SQLite file `frist.db` in the working directory;
+    /// `sqlite://PATH` (`sqlite:///abs/path`) a SQLite file; `postgres://…` or
+    /// `postgresql://…` PostgreSQL.
+    pub fn parse(url: Option<&str>) -> Result<Self, DbError> {
+        let Some(url) = url.filter(|u| !u.is_empty()) else {
+            return Ok(Self::Sqlite("frist.db".to_owned()));
+        };
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(Self::Postgres(url.to_owned()));
+        }
+        if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+            if path.is_empty() {
+                return Err(DbError::Scheme(url.to_owned()));
+            }
+            return Ok(Self::Sqlite(path.to_owned()));
+        }
+        Err(DbError::Scheme(url.to_owned()))
+    }
+
+    /// Which backend, for logs and messages.
+    #[must_use]
+    pub fn backend_name(&self) -> &'static str {
+        match self {
+            Self::Sqlite(_) => "sqlite",
+            Self::Postgres(_) => "postgres",
+        }
+    }
+}
+
+/// Opens connections for the pool and sets them up: on SQLite WAL, `synchronous=FULL`,
+/// foreign keys and a busy timeout on every connection.
+#[derive(Debug, Clone)]
+pub struct Manager {
+    target: DbTarget,
+}
+
+impl Manager {
+    /// A manager for `target`.
+    #[must_use]
+    pub fn new(target: DbTarget) -> Self {
+        Self { target }
+    }
+}
+
+/// Opens one connection to `target`, set up as the pool would.
+pub fn connect(target: &DbTarget) -> Result<DbConn, ConnectionError> {
+    match target {
+        DbTarget::Sqlite(path) => {
+            let mut conn = SqliteConnection::establish(path)?;
+            conn.batch_execute(
+                "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+            )
+            .map_err(|e| ConnectionError::BadConnection(e.to_string()))?;
+            Ok(DbConn::Sqlite(conn))
+        }
+        DbTarget::Postgres(url) => {
+            let url = with_connect_timeout(url);
+            Ok(DbConn::Postgres(PgConnection::establish(&url)?))
+        }
+    }
+}
+
+/// A lost server must not hold a request for libpq's default (no) timeout.
+fn with_connect_timeout(url: &str) -> String {
+    if url.contains("connect_timeout=") {
+        return url.to_owned();
+    }
+    let separator = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{separator}connect_timeout=3")
+}
+
+impl ManageConnection for Manager {
+    type Connection = DbConn;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<DbConn, r2d2::Error> {
+        connect(&self.target).map_err(r2d2::Error::ConnectionError)
+    }
+
+    fn is_valid(&self, conn: &mut DbConn) -> Result<(), r2d2::Error> {
+        conn.ping().map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut DbConn) -> bool {
+        conn.is_broken()
+    }
+}
+
+/// Pool settings.
+#[derive(Debug, Clone, Copy)]
+pub struct PoolOptions {
+    /// Most connections open at once.
+    pub size: u32,
+    /// How long a caller waits for a connection before the request gets a 503.
+    pub acquire_timeout: Duration,
+}
+
+/// Builds a pool without connecting yet, so the service starts and recovers by itself when
+/// the database comes and goes.
+#[must_use]
+pub fn pool(target: &DbTarget, options: PoolOptions) -> Pool {
+    r2d2::Pool::builder()
+        .max_size(options.size.max(1))
+        .min_idle(Some(0))
+        .connection_timeout(options.acquire_timeout)
+        .test_on_check_out(true)
+        .build_unchecked(Manager::new(target.clone()))
+}
+
+/// Brings the schema up to date. On PostgreSQL an advisory lock keeps two starting
+/// instances from migrating at once.
+pub fn migrate(conn: &mut DbConn) -> Result<(), DbError> {
+    let applied = match conn {
+        DbConn::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
+        DbConn::Postgres(c) => {
+            c.batch_execute("SELECT pg_advisory_lock(7245031)")?;
+            let result = c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|v| v.len());
+            c.batch_execute("SELECT pg_advisory_unlock(7245031)")?;
+            result
+        }
+    }
+    .map_err(|e| DbError::Migration(e.to_string()))?;
+    if applied > 0 {
+        tracing::info!(applied, "database migrated");
+    }
+    Ok(())
+}
+
+/// An instant as stored: UTC without offset.
+#[must_use]
+pub fn to_db(instant: DateTime<Utc>) -> NaiveDateTime {
+    instant.naive_utc()
+}
+
+/// An instant as read back.
+#[must_use]
+pub fn from_db(stored: NaiveDateTime) -> DateTime<Utc> {
+    stored.and_utc()
+}
+
+/// `true` when an error means the database is out of reach rather than the query wrong.
+#[must_use]
+pub fn is_unavailable(error: &diesel::result::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind, Error};
+    match error {
+        Error::DatabaseError(kind, info) => {
+            matches!(
+                kind,
+                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand
+            ) || info.message().contains("database is locked")
+        }
+        Error::BrokenTransactionManager => true,
+        _ => false,
+    }
+}
+
+/// Whose rows a query may touch: everything (staff) or one organization (a customer).
+/// Every query of customer data takes one, so isolation holds where data is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Provider staff: all organizations.
+    All,
+    /// A customer: their own organization only.
+    Organization(i64),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_url_picks_the_backend() {
+        assert_eq!(DbTarget::parse(None).ok(), Some(DbTarget::Sqlite("frist.db".into())));
+        assert_eq!(
+            DbTarget::parse(Some("sqlite:///var/lib/frist.db")).ok(),
+            Some(DbTarget::Sqlite("/var/lib/frist.db".into()))
+        );
+        assert_eq!(
+            DbTarget::parse(Some("postgres://u@h/db")).ok(),
+            Some(DbTarget::Postgres("postgres://u@h/db".into()))
+        );
+        let error = DbTarget::parse(Some("mysql://x")).err().map(|e| e.to_string());
+        assert!(error.is_some_and(|e| e.starts_with("DATABASE_URL: unsupported scheme")));
+        assert_eq!(
+            with_connect_timeout("postgres://h/db?x=1"),
+            "postgres://h/db?x=1&connect_timeout=3"
+        );
+    }
+}

@@ -1,0 +1,165 @@
+//! Table definitions shared by both backends (written by hand to match `migrations/`;
+//! a test checks them against the migrated database).
+
+#![allow(missing_docs)]
+
+diesel::table! {
+    organizations (id) {
+        id -> BigInt,
+        name -> Text,
+        timezone -> Text,
+        is_provider -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> BigInt,
+        organization_id -> BigInt,
+        email -> Text,
+        name -> Text,
+        role -> Text,
+        password_hash -> Nullable<Text>,
+        active -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    auth_tokens (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        kind -> Text,
+        token_hash -> Text,
+        name -> Text,
+        created_at -> Timestamp,
+        expires_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    calendars (id) {
+        id -> BigInt,
+        name -> Text,
+        spec -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    policies (id) {
+        id -> BigInt,
+        name -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    policy_versions (id) {
+        id -> BigInt,
+        policy_id -> BigInt,
+        version -> Integer,
+        spec -> Text,
+        created_at -> Timestamp,
+        created_by -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    contracts (id) {
+        id -> BigInt,
+        organization_id -> BigInt,
+        policy_id -> BigInt,
+        oncall_24x7 -> Bool,
+        valid_from -> Timestamp,
+        valid_to -> Nullable<Timestamp>,
+        notice_months -> Integer,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    tickets (id) {
+        id -> BigInt,
+        number -> Text,
+        organization_id -> BigInt,
+        reporter_id -> BigInt,
+        assignee_id -> Nullable<BigInt>,
+        contract_id -> Nullable<BigInt>,
+        policy_version_id -> BigInt,
+        title -> Text,
+        description -> Text,
+        severity -> Text,
+        category -> Text,
+        channel -> Text,
+        status -> Text,
+        reported_at -> Timestamp,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        out_of_hours -> Bool,
+        oncall_now -> Bool,
+        fee_minor -> Nullable<BigInt>,
+        fee_currency -> Nullable<Text>,
+        fee_accepted_by -> Nullable<BigInt>,
+        fee_accepted_at -> Nullable<Timestamp>,
+        response_due_at -> Nullable<Timestamp>,
+        response_met_at -> Nullable<Timestamp>,
+        fix_start_due_at -> Nullable<Timestamp>,
+        fix_start_met_at -> Nullable<Timestamp>,
+        resolve_due_at -> Nullable<Timestamp>,
+        resolved_at -> Nullable<Timestamp>,
+        closed_at -> Nullable<Timestamp>,
+        reopened_at -> Nullable<Timestamp>,
+        next_due_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    ticket_events (id) {
+        id -> BigInt,
+        ticket_id -> BigInt,
+        at -> Timestamp,
+        actor_id -> Nullable<BigInt>,
+        kind -> Text,
+        public -> Bool,
+        body -> Nullable<Text>,
+        data -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    pauses (id) {
+        id -> BigInt,
+        ticket_id -> BigInt,
+        started_at -> Timestamp,
+        ended_at -> Nullable<Timestamp>,
+        started_by -> Nullable<BigInt>,
+        ended_by -> Nullable<BigInt>,
+    }
+}
+
+diesel::joinable!(users -> organizations (organization_id));
+diesel::joinable!(auth_tokens -> users (user_id));
+diesel::joinable!(policy_versions -> policies (policy_id));
+diesel::joinable!(contracts -> organizations (organization_id));
+diesel::joinable!(contracts -> policies (policy_id));
+diesel::joinable!(tickets -> organizations (organization_id));
+diesel::joinable!(tickets -> policy_versions (policy_version_id));
+diesel::joinable!(ticket_events -> tickets (ticket_id));
+diesel::joinable!(pauses -> tickets (ticket_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    organizations,
+    users,
+    auth_tokens,
+    calendars,
+    policies,
+    policy_versions,
+    contracts,
+    tickets,
+    ticket_events,
+    pauses,
+);
