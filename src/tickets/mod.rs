@@ -64,10 +64,31 @@ impl TicketError {
 }
 
 /// Runs `f` in one transaction; anything it returns as an error rolls everything back.
+///
+/// On SQLite the transaction begins `IMMEDIATE`: a deferred one that reads first and then
+/// writes gets `SQLITE_BUSY` at once (the busy timeout does not apply to that upgrade) when
+/// another writer is active, so concurrent filings failed with 503.
 pub fn transaction<T>(
     conn: &mut DbConn,
     f: impl FnOnce(&mut DbConn) -> Result<T, TicketError>,
 ) -> Result<T, TicketError> {
     use diesel::Connection;
-    conn.transaction(f)
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    let DbConn::Sqlite(sqlite) = conn else { return conn.transaction(f) };
+    match AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE") {
+        Ok(()) => {}
+        Err(diesel::result::Error::AlreadyInTransaction) => return conn.transaction(f),
+        Err(e) => return Err(e.into()),
+    }
+    type Manager = <DbConn as Connection>::TransactionManager;
+    match f(conn) {
+        Ok(value) => {
+            Manager::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(e) => {
+            Manager::rollback_transaction(conn)?;
+            Err(e)
+        }
+    }
 }

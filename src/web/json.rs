@@ -63,10 +63,15 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
         let field = match (path.as_str(), named) {
             (".", Some(name)) => name.to_owned(),
             (".", None) => "body".to_owned(),
-            (parent, Some(name))
+            (path, Some(name))
                 if message.starts_with("unknown field") || message.starts_with("missing field") =>
             {
-                format!("{parent}.{name}")
+                // serde_path_to_error includes an unknown key in the path, not a missing one.
+                if path == name || path.ends_with(&format!(".{name}")) {
+                    path.to_owned()
+                } else {
+                    format!("{path}.{name}")
+                }
             }
             (parent, _) => parent.to_owned(),
         };
