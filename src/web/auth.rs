@@ -134,8 +134,9 @@ fn me(user: &db::users::User) -> Result<Me, AppError> {
 pub async fn sign_in(
     req: HttpRequest,
     state: web::Data<AppState>,
-    Json(body): Json<SignIn>,
+    body: Json<SignIn>,
 ) -> Result<HttpResponse, AppError> {
+    let body = body.into_inner()?;
     let now = state.clock.now();
     let hours = state.settings.session_hours;
     let user = state
@@ -236,8 +237,9 @@ pub struct IssuedToken {
 pub async fn issue_token(
     state: web::Data<AppState>,
     Signed(actor): Signed,
-    Json(body): Json<NewApiToken>,
+    body: Json<NewApiToken>,
 ) -> Result<HttpResponse, AppError> {
+    let body = body.into_inner()?;
     let name = body.name.trim().to_owned();
     if name.is_empty() || name.chars().count() > 100 {
         return Err(AppError::field("name", "must be 1–100 characters"));

@@ -13,9 +13,18 @@ use super::error::AppError;
 /// Largest accepted JSON body.
 pub const MAX_BODY: usize = 64 * 1024;
 
-/// A JSON body of type `T`.
+/// A JSON body of type `T`. Extraction never fails on its own: the handler calls
+/// [`Json::into_inner`] after its auth extractor has run, so a bad body can never answer
+/// before "not signed in" or "not allowed" does.
 #[derive(Debug)]
-pub struct Json<T>(pub T);
+pub struct Json<T>(Result<T, AppError>);
+
+impl<T> Json<T> {
+    /// The parsed body, or the error naming the field.
+    pub fn into_inner(self) -> Result<T, AppError> {
+        self.0
+    }
+}
 
 impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
     type Error = AppError;
@@ -27,22 +36,27 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
                 v.trim_start().to_ascii_lowercase().starts_with("application/json")
             });
         let bytes = Bytes::from_request(req, payload);
-        Box::pin(async move {
-            if !is_json {
-                return Err(AppError {
-                    status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                    field: Some("content-type".into()),
-                    message: "send application/json".into(),
-                });
-            }
-            let bytes = bytes.await.map_err(|e| AppError {
-                status: StatusCode::PAYLOAD_TOO_LARGE,
-                field: Some("body".into()),
-                message: format!("body refused: {e} (at most {MAX_BODY} bytes)"),
-            })?;
-            parse(&bytes).map(Json)
-        })
+        Box::pin(async move { Ok(Json(read(is_json, bytes).await)) })
     }
+}
+
+async fn read<T: DeserializeOwned>(
+    is_json: bool,
+    bytes: impl std::future::Future<Output = Result<Bytes, actix_web::Error>>,
+) -> Result<T, AppError> {
+    if !is_json {
+        return Err(AppError {
+            status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            field: Some("content-type".into()),
+            message: "send application/json".into(),
+        });
+    }
+    let bytes = bytes.await.map_err(|e| AppError {
+        status: StatusCode::PAYLOAD_TOO_LARGE,
+        field: Some("body".into()),
+        message: format!("body refused: {e} (at most {MAX_BODY} bytes)"),
+    })?;
+    parse(&bytes)
 }
 
 /// Parses `bytes` as `T`, naming the field on error.

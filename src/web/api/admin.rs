@@ -80,8 +80,9 @@ pub struct NewOrganizationRequest {
 pub async fn create_organization(
     state: web::Data<AppState>,
     Admin(_): Admin,
-    Json(body): Json<NewOrganizationRequest>,
+    body: Json<NewOrganizationRequest>,
 ) -> Result<HttpResponse, AppError> {
+    let body = body.into_inner()?;
     let now = state.clock.now();
     let zone = body.timezone.unwrap_or_else(|| state.engine.provider().spec.timezone.clone());
     let org = state
@@ -143,8 +144,9 @@ pub struct NewUserRequest {
 pub async fn create_user(
     state: web::Data<AppState>,
     Admin(_): Admin,
-    Json(body): Json<NewUserRequest>,
+    body: Json<NewUserRequest>,
 ) -> Result<HttpResponse, AppError> {
+    let body = body.into_inner()?;
     let now = state.clock.now();
     let user = state
         .db(move |c| {
@@ -216,8 +218,9 @@ pub struct NewContractRequest {
 pub async fn create_contract(
     state: web::Data<AppState>,
     Signed(actor): Signed,
-    Json(body): Json<NewContractRequest>,
+    body: Json<NewContractRequest>,
 ) -> Result<HttpResponse, AppError> {
+    let body = body.into_inner()?;
     if !actor.is_manager() {
         return Err(AppError::forbidden("managers and admins only"));
     }
@@ -290,8 +293,9 @@ pub struct NewPolicyRequest {
 pub async fn create_policy(
     state: web::Data<AppState>,
     Admin(actor): Admin,
-    Json(body): Json<NewPolicyRequest>,
+    body: Json<NewPolicyRequest>,
 ) -> Result<HttpResponse, AppError> {
+    let body = body.into_inner()?;
     let now = state.clock.now();
     let policy = state
         .db(move |c| {
@@ -349,8 +353,9 @@ pub async fn create_policy_version(
     state: web::Data<AppState>,
     Admin(actor): Admin,
     path: web::Path<i64>,
-    Json(body): Json<PolicyVersionRequest>,
+    body: Json<PolicyVersionRequest>,
 ) -> Result<HttpResponse, AppError> {
+    let body = body.into_inner()?;
     let id = path.into_inner();
     let now = state.clock.now();
     let version = state
@@ -390,8 +395,9 @@ pub struct NewCalendarRequest {
 pub async fn create_calendar(
     state: web::Data<AppState>,
     Admin(_): Admin,
-    Json(body): Json<NewCalendarRequest>,
+    body: Json<NewCalendarRequest>,
 ) -> Result<HttpResponse, AppError> {
+    let body = body.into_inner()?;
     let now = state.clock.now();
     let row = state
         .db(move |c| {
@@ -430,8 +436,9 @@ pub async fn update_calendar(
     state: web::Data<AppState>,
     Admin(_): Admin,
     path: web::Path<i64>,
-    Json(body): Json<CalendarUpdateRequest>,
+    body: Json<CalendarUpdateRequest>,
 ) -> Result<HttpResponse, AppError> {
+    let body = body.into_inner()?;
     let id = path.into_inner();
     let now = state.clock.now();
     let row = state

@@ -88,8 +88,9 @@ pub async fn list(
 pub async fn create(
     state: web::Data<AppState>,
     Signed(actor): Signed,
-    Json(request): Json<NewTicketRequest>,
+    request: Json<NewTicketRequest>,
 ) -> Result<HttpResponse, AppError> {
+    let request = request.into_inner()?;
     let now = state.clock.now();
     let engine = state.engine.clone();
     let ticket = state
@@ -122,8 +123,9 @@ pub struct PreviewRequest {
 pub async fn fee_preview(
     state: web::Data<AppState>,
     Signed(actor): Signed,
-    Json(request): Json<PreviewRequest>,
+    request: Json<PreviewRequest>,
 ) -> Result<HttpResponse, AppError> {
+    let request = request.into_inner()?;
     let organization_id = match (actor.is_staff(), request.organization_id) {
         (false, None) => actor.organization_id,
         (false, Some(id)) if id == actor.organization_id => id,
