@@ -2,6 +2,7 @@
 
 mod batch;
 mod deadline;
+mod demo;
 mod holidays;
 mod service;
 
@@ -47,6 +48,8 @@ pub enum Command {
     /// API tokens.
     #[command(subcommand)]
     Token(service::TokenCommand),
+    /// Load realistic demo data (idempotent: refuses if demo data exists).
+    Demo(demo::DemoArgs),
 }
 
 /// `frist deadline`.
@@ -158,6 +161,7 @@ pub fn run(
         Command::Org(command) => service::org(&command, &config, stdout)?,
         Command::User(command) => service::user(&command, &config, stdin, stdout)?,
         Command::Token(command) => service::token(&command, &config, stdout)?,
+        Command::Demo(args) => demo::run(&args, &config, stdout)?,
     }
     Ok(())
 }
