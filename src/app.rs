@@ -9,6 +9,7 @@ use actix_web::dev::{Server, ServerHandle};
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::db::{self, DbTarget, PoolOptions};
+use crate::notify::render::Renderer;
 use crate::tickets::Engine;
 use crate::web::{self, AppState, Settings};
 
@@ -29,7 +30,7 @@ pub fn state(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<AppState>
     crate::accounts::bootstrap(&mut conn, &sla, clock.now())?;
     Ok(AppState {
         pool,
-        engine: Arc::new(Engine::new(sla)),
+        engine: Arc::new(Engine::new(sla, Renderer::new(config.email_templates.as_deref())?)),
         clock,
         settings: Settings {
             session_hours: config.session_hours,

@@ -11,6 +11,14 @@
 //! | `FRIST_SECURE_COOKIES` | `auto`, `always` or `never` | `auto` |
 //! | `FRIST_SESSION_HOURS` | session lifetime | 12 |
 //! | `FRIST_WORKERS` | HTTP worker threads (0: one per core) | 0 |
+//! | `FRIST_JOBS` | run the escalation sweep and outbox delivery in this process: `on`, `off` | `on` |
+//! | `FRIST_SMTP_URL` | SMTP server, e.g. `smtp://localhost:1025`, `smtp://user:pass@host:587?tls=required`, `smtps://host` | unset: e-mails wait in the outbox |
+//! | `FRIST_MAIL_FROM` | sender address of e-mails | `frist <frist@localhost>` |
+//! | `FRIST_EMAIL_TEMPLATES` | directory whose `{name}.{subject,txt,html}.hbs` files replace the built-in e-mail templates | unset |
+//! | `FRIST_WEBHOOK_ALLOW_PRIVATE` | let webhooks reach loopback, private and link-local addresses: `true`, `false` | `false` |
+//! | `FRIST_OUTBOX_MAX_ATTEMPTS` | failed attempts before a message is parked for an admin | 10 |
+//! | `FRIST_OUTBOX_BACKOFF_SECS` | wait after the first failure; doubles each time, at most an hour | 30 |
+//! | `FRIST_OUTBOX_LEASE_SECS` | how long a worker holds a message it is sending (a crashed worker's claim lapses) | 60 |
 
 use std::path::{Path, PathBuf};
 
@@ -81,6 +89,22 @@ pub struct Config {
     pub session_hours: i64,
     /// `FRIST_WORKERS`.
     pub workers: usize,
+    /// `FRIST_JOBS`.
+    pub jobs: bool,
+    /// `FRIST_SMTP_URL`.
+    pub smtp_url: Option<String>,
+    /// `FRIST_MAIL_FROM`.
+    pub mail_from: String,
+    /// `FRIST_EMAIL_TEMPLATES`.
+    pub email_templates: Option<PathBuf>,
+    /// `FRIST_WEBHOOK_ALLOW_PRIVATE`.
+    pub webhook_allow_private: bool,
+    /// `FRIST_OUTBOX_MAX_ATTEMPTS`.
+    pub outbox_max_attempts: i32,
+    /// `FRIST_OUTBOX_BACKOFF_SECS`.
+    pub outbox_backoff_secs: i64,
+    /// `FRIST_OUTBOX_LEASE_SECS`.
+    pub outbox_lease_secs: i64,
 }
 
 impl Default for Config {
@@ -94,7 +118,31 @@ impl Default for Config {
             secure_cookies: SecureCookies::Auto,
             session_hours: 12,
             workers: 0,
+            jobs: true,
+            smtp_url: None,
+            mail_from: "frist <frist@localhost>".to_owned(),
+            email_templates: None,
+            webhook_allow_private: false,
+            outbox_max_attempts: 10,
+            outbox_backoff_secs: 30,
+            outbox_lease_secs: 60,
         }
+    }
+}
+
+fn switch(
+    variable: &'static str,
+    value: Option<String>,
+    default: bool,
+) -> Result<bool, ConfigError> {
+    match value.as_deref().map(str::trim) {
+        None => Ok(default),
+        Some("on" | "true" | "1" | "yes") => Ok(true),
+        Some("off" | "false" | "0" | "no") => Ok(false),
+        Some(other) => Err(ConfigError::Variable {
+            variable,
+            message: format!("{other:?}: use on/off or true/false"),
+        }),
     }
 }
 
@@ -158,6 +206,33 @@ impl Config {
                 |n: &i64| (1..=24 * 90).contains(n),
             )?,
             workers: number("FRIST_WORKERS", get("FRIST_WORKERS"), 0, |n: &usize| *n <= 256)?,
+            jobs: switch("FRIST_JOBS", get("FRIST_JOBS"), defaults.jobs)?,
+            smtp_url: get("FRIST_SMTP_URL"),
+            mail_from: get("FRIST_MAIL_FROM").unwrap_or(defaults.mail_from),
+            email_templates: get("FRIST_EMAIL_TEMPLATES").map(PathBuf::from),
+            webhook_allow_private: switch(
+                "FRIST_WEBHOOK_ALLOW_PRIVATE",
+                get("FRIST_WEBHOOK_ALLOW_PRIVATE"),
+                defaults.webhook_allow_private,
+            )?,
+            outbox_max_attempts: number(
+                "FRIST_OUTBOX_MAX_ATTEMPTS",
+                get("FRIST_OUTBOX_MAX_ATTEMPTS"),
+                defaults.outbox_max_attempts,
+                |n: &i32| (1..=100).contains(n),
+            )?,
+            outbox_backoff_secs: number(
+                "FRIST_OUTBOX_BACKOFF_SECS",
+                get("FRIST_OUTBOX_BACKOFF_SECS"),
+                defaults.outbox_backoff_secs,
+                |n: &i64| (1..=3600).contains(n),
+            )?,
+            outbox_lease_secs: number(
+                "FRIST_OUTBOX_LEASE_SECS",
+                get("FRIST_OUTBOX_LEASE_SECS"),
+                defaults.outbox_lease_secs,
+                |n: &i64| (1..=3600).contains(n),
+            )?,
         })
     }
 

@@ -9,6 +9,8 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod db;
+pub mod jobs;
+pub mod notify;
 pub mod sla;
 pub mod tickets;
 pub mod web;

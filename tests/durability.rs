@@ -6,6 +6,8 @@
 
 #[path = "support/app.rs"]
 mod app;
+#[path = "support/mail_sink.rs"]
+mod mail_sink;
 
 use std::collections::HashSet;
 use std::net::TcpListener;
@@ -136,6 +138,21 @@ fn cli(url: &str, args: &[&str]) -> String {
     String::from_utf8_lossy(&output.stdout).trim().to_owned()
 }
 
+/// Migrates, adds a level-3 customer with 24/7 cover (filing at any hour needs no
+/// out-of-hours choice) and its user `email` with the CLI; returns the user's API token.
+fn customer_token(url: &str, email: &str) -> String {
+    cli(url, &["migrate"]);
+    let org = cli(
+        url,
+        &["org", "add", "--name", "Fjord Fisk AS", "--policy", "level-3", "--oncall-24x7"],
+    );
+    cli(
+        url,
+        &["user", "add", "--email", email, "--name", "Kari", "--role", "customer", "--org", &org],
+    );
+    cli(url, &["token", "add", "--email", email])
+}
+
 fn free_port() -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("{e}"));
     listener.local_addr().unwrap_or_else(|e| panic!("{e}")).port()
@@ -143,9 +160,15 @@ fn free_port() -> u16 {
 
 /// Starts `frist serve` on a free port and waits (at most 30 s) until `/readyz` is 200.
 fn serve(url: &str) -> Server {
+    serve_with(url, &[])
+}
+
+/// `serve` with extra environment variables.
+fn serve_with(url: &str, env: &[(&str, &str)]) -> Server {
     let port = free_port();
     let child = Command::new(env!("CARGO_BIN_EXE_frist"))
         .arg("serve")
+        .envs(env.iter().copied())
         .env("DATABASE_URL", url)
         .env("FRIST_BIND", format!("127.0.0.1:{port}"))
         .env_remove("FRIST_CONFIG")
@@ -187,27 +210,7 @@ fn get_json(agent: &ureq::Agent, token: &str, url: &str) -> (u16, Value) {
 fn every_acknowledged_ticket_survives_kill_9() {
     let db = TestDb::new();
     let url = db.url();
-    cli(&url, &["migrate"]);
-    let org = cli(
-        &url,
-        &["org", "add", "--name", "Fjord Fisk AS", "--policy", "level-3", "--oncall-24x7"],
-    );
-    cli(
-        &url,
-        &[
-            "user",
-            "add",
-            "--email",
-            "kari@fjordfisk.no",
-            "--name",
-            "Kari",
-            "--role",
-            "customer",
-            "--org",
-            &org,
-        ],
-    );
-    let token = cli(&url, &["token", "add", "--email", "kari@fjordfisk.no"]);
+    let token = customer_token(&url, "kari@fjordfisk.no");
     assert!(!token.is_empty());
 
     let mut server = serve(&url);
@@ -353,7 +356,7 @@ fn an_unreachable_database_answers_503_with_retry_after_then_recovers() {
     let db = TestDb::new();
     let (server, name) = match &db {
         TestDb::Postgres { server, name } => (server.clone(), name.clone()),
-        TestDb::Sqlite(..) => {
+        TestDb::Sqlite(..) | TestDb::Moved => {
             // As root, file permissions do not lock SQLite out, and a locked file is not an
             // unreachable database; there is no honest equivalent, so this runs on PostgreSQL.
             println!("skipped on SQLite: set FRIST_TEST_POSTGRES to run it on PostgreSQL");
@@ -405,4 +408,55 @@ fn an_unreachable_database_answers_503_with_retry_after_then_recovers() {
     app.file(&customer, json!({"title": "after", "severity": "critical", "category": "outage"}));
     let list = app.get(&customer, "/api/v1/tickets");
     assert_eq!(list.status, 200, "{}", list.json);
+}
+
+#[test]
+fn a_receipt_committed_before_a_kill_9_is_delivered_after_the_restart() {
+    let db = TestDb::new();
+    let url = db.url();
+    let email = "kari@fjordfisk.no";
+    let token = customer_token(&url, email);
+
+    // The first server's mail relay accepts connections and never answers: the worker has
+    // claimed the receipt and is inside the send when the process is killed.
+    let stuck = mail_sink::MailSink::hanging();
+    let stuck_url = stuck.url();
+    let lease = [("FRIST_SMTP_URL", stuck_url.as_str()), ("FRIST_OUTBOX_LEASE_SECS", "2")];
+    let mut server = serve_with(&url, &lease);
+    let mut response = agent()
+        .post(format!("{}/api/v1/tickets", server.base))
+        .header("authorization", format!("Bearer {token}"))
+        .send_json(json!({"title": "Printer on fire", "severity": "critical", "category": "functional_fault"}))
+        .unwrap_or_else(|e| panic!("POST: {e}"));
+    assert_eq!(response.status().as_u16(), 201);
+    let ticket: Value =
+        serde_json::from_str(&response.body_mut().read_to_string().unwrap_or_default())
+            .unwrap_or_default();
+    let number = ticket["number"].as_str().unwrap_or_default().to_owned();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while stuck.connections() == 0 {
+        assert!(Instant::now() < deadline, "the worker never tried to send the receipt");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    server.child.kill().unwrap_or_else(|e| panic!("kill -9: {e}"));
+    let _ = server.child.wait();
+    drop(server);
+
+    // Restarted with a working relay: the claim lapses with its lease and the receipt goes
+    // out, once.
+    let relay = mail_sink::MailSink::start();
+    let relay_url = relay.url();
+    let _server = serve_with(
+        &url,
+        &[("FRIST_SMTP_URL", relay_url.as_str()), ("FRIST_OUTBOX_LEASE_SECS", "2")],
+    );
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while relay.messages().is_empty() {
+        assert!(Instant::now() < deadline, "the receipt was not delivered after the restart");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let messages = relay.messages();
+    assert_eq!(messages.len(), 1, "{messages:?}");
+    assert_eq!(messages[0].rcpt_to, [email]);
+    assert!(messages[0].data.contains(&number), "the receipt names {number}");
 }

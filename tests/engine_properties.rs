@@ -7,6 +7,7 @@ mod reference;
 
 use chrono::{DateTime, Days, NaiveDate, Offset, TimeZone, Utc};
 use chrono_tz::Tz;
+use frist::sla::clock::{ClockInput, Pause, evaluate, threshold_at};
 use frist::sla::{Calendar, CalendarSpec, DayKind, Target, TimeError, WeekHours};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, FileFailurePersistence, TestCaseError};
@@ -587,5 +588,99 @@ proptest! {
                     "next_open({}) = {:?} for {}", t, next, case.show());
             }
         }
+    }
+}
+
+/// Closed pauses after `start`: offsets and lengths in seconds, in any order.
+fn pauses_after(start: i64) -> impl Strategy<Value = Vec<Pause>> {
+    prop::collection::vec((0..=10 * DAY, 0..=3 * DAY), 0..4).prop_map(move |spans| {
+        spans
+            .into_iter()
+            .map(|(offset, length)| Pause {
+                from: at(start + offset),
+                to: Some(at(start + offset + length)),
+            })
+            .collect()
+    })
+}
+
+proptest! {
+    #![proptest_config(config(512))]
+
+    /// The 100 % threshold of a running clock is its deadline as `evaluate` moves it by
+    /// the same pauses; a still-open pause means no threshold lies ahead.
+    #[test]
+    fn the_full_threshold_is_the_deadline(
+        case in case(),
+        minutes in 1i64..=3_000,
+        pauses in pauses_after(0),
+        now_after in 0..=20 * DAY,
+        open_pause in any::<bool>(),
+    ) {
+        let calendar = case.calendar()?;
+        let mut pauses: Vec<Pause> = pauses
+            .into_iter()
+            .map(|p| Pause {
+                from: at(case.start + p.from.timestamp()),
+                to: p.to.map(|to| at(case.start + to.timestamp())),
+            })
+            .collect();
+        let now = at(case.start + now_after);
+        if open_pause {
+            pauses.push(Pause { from: now, to: None });
+        }
+        let input = ClockInput {
+            reported_at: at(case.start),
+            target: Target::Minutes(minutes),
+            pauses: &pauses,
+            met_at: None,
+            now,
+            warning_percent: 75,
+        };
+        let (Ok(status), Ok(full)) = (evaluate(&calendar, &input), threshold_at(&calendar, &input, 100))
+        else {
+            return Ok(());
+        };
+        prop_assert_eq!(full, status.due_at, "{} pauses {:?} now {}", case.show(), pauses, now);
+        if open_pause {
+            // A wait that began before the deadline freezes it; one that began after it
+            // comes too late to matter.
+            let closed = &pauses[..pauses.len() - 1];
+            let without = threshold_at(&calendar, &ClockInput { pauses: closed, ..input }, 100);
+            let expected = match without {
+                Ok(Some(due)) if now < due => None,
+                Ok(other) => other,
+                Err(_) => return Ok(()),
+            };
+            prop_assert_eq!(full, expected, "{} now {}", case.show(), now);
+        }
+    }
+
+    /// Without pauses, a clock has used `percent` of its target at its threshold and not a
+    /// second before.
+    #[test]
+    fn a_threshold_is_the_first_instant_at_that_share(
+        case in case(),
+        minutes in 1i64..=3_000,
+        percent in prop::sample::select(vec![1u32, 50, 75, 99, 100, 150, 200]),
+    ) {
+        let calendar = case.calendar()?;
+        let input = ClockInput {
+            reported_at: at(case.start),
+            target: Target::Minutes(minutes),
+            pauses: &[],
+            met_at: None,
+            now: at(case.start),
+            warning_percent: 75,
+        };
+        let Ok(Some(t)) = threshold_at(&calendar, &input, percent) else { return Ok(()) };
+        let Ok(status) = evaluate(&calendar, &input) else { return Ok(()) };
+        let used_at = |now: DateTime<Utc>| evaluate(&calendar, &ClockInput { now, ..input })
+            .map(|s| s.used_secs);
+        let share = status.budget_secs * i64::from(percent);
+        prop_assert!(used_at(t).is_ok_and(|used| used * 100 >= share),
+            "{}: {} % at {}", case.show(), percent, t);
+        prop_assert!(used_at(t - chrono::TimeDelta::seconds(1)).is_ok_and(|used| used * 100 < share),
+            "{}: {} % already before {}", case.show(), percent, t);
     }
 }

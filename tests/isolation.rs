@@ -31,6 +31,9 @@ enum Kind {
     /// Not organization data: readable by every signed-in user; writes need admin (403 for a
     /// customer). These are `/api/v1/policies/{id}…` and `/api/v1/calendars/{id}…`.
     Shared,
+    /// The provider's own records (on-call roster, webhooks, outbox): a customer gets 403
+    /// whatever the id.
+    StaffOnly,
 }
 
 /// The kind of a route with an `{id}`; `None` for a prefix this test does not know.
@@ -42,6 +45,9 @@ fn kind_of(path: &str) -> Option<Kind> {
         ("/api/v1/contracts/{id}", Kind::Contract),
         ("/api/v1/policies/{id}", Kind::Shared),
         ("/api/v1/calendars/{id}", Kind::Shared),
+        ("/api/v1/oncall/{id}", Kind::StaffOnly),
+        ("/api/v1/webhooks/{id}", Kind::StaffOnly),
+        ("/api/v1/outbox/{id}", Kind::StaffOnly),
     ];
     prefixes.iter().find(|(p, _)| path == *p || path.starts_with(&format!("{p}/"))).map(|(_, k)| *k)
 }
@@ -53,12 +59,14 @@ fn kind_of(path: &str) -> Option<Kind> {
 ///   (skipped in the matrix; still 401 without a token).
 /// - `List`: collections; checked below to hold none of B's rows for A.
 /// - `Create`: writes that take ids in the body; A naming B's ids is refused, nothing written.
+/// - `StaffOnly`: the provider's own records; a customer gets 403, nothing written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Collection {
     Public,
     SelfOnly,
     List,
     Create,
+    StaffOnly,
 }
 
 fn collection_of(route: &Route) -> Option<Collection> {
@@ -84,6 +92,12 @@ fn collection_of(route: &Route) -> Option<Collection> {
         ("POST", "/api/v1/policies", Create),
         ("GET", "/api/v1/calendars", List),
         ("POST", "/api/v1/calendars", Create),
+        ("GET", "/api/v1/oncall", StaffOnly),
+        ("POST", "/api/v1/oncall", StaffOnly),
+        ("GET", "/api/v1/oncall/now", StaffOnly),
+        ("GET", "/api/v1/webhooks", StaffOnly),
+        ("POST", "/api/v1/webhooks", StaffOnly),
+        ("GET", "/api/v1/outbox", StaffOnly),
     ];
     known.iter().find(|(m, p, _)| *m == route.method && *p == route.path).map(|(_, _, c)| *c)
 }
@@ -250,6 +264,12 @@ fn body_for(w: &World, route: &Route, action: Option<&str>) -> Option<String> {
         (None, "/api/v1/policies/{id}/versions") => json!({"spec": w.policy_spec}),
         (None, "/api/v1/calendars") => json!({"name": "Office 2", "spec": calendar}),
         (None, "/api/v1/calendars/{id}") => json!({"spec": calendar}),
+        (None, "/api/v1/oncall" | "/api/v1/oncall/{id}") => json!({"user_id": w.tech_id,
+            "starts_at": "2026-03-02T07:00:00Z", "ends_at": "2026-03-09T07:00:00Z"}),
+        (None, "/api/v1/webhooks" | "/api/v1/webhooks/{id}") => {
+            json!({"url": "https://hooks.example.com/frist"})
+        }
+        (None, "/api/v1/outbox/{id}/retry") => json!({}),
         (None, path) => panic!("{} {path}: no body known; extend body_for", route.method),
     };
     Some(body.to_string())
@@ -334,12 +354,24 @@ fn another_organizations_ids_answer_404_and_change_nothing() {
     let mut sent = 0;
     for route in ROUTES {
         if !route.path.contains("{id}") {
+            let collection = collection_of(route);
             assert!(
-                collection_of(route).is_some(),
+                collection.is_some(),
                 "{} {} is not classified by this test: add it to collection_of",
                 route.method,
                 route.path
             );
+            if collection == Some(Collection::StaffOnly) {
+                let body = body_for(&w, route, None);
+                let reply = send(app, route.method, Some(a), route.path, body.as_deref());
+                sent += 1;
+                if reply.status != 403 {
+                    failures.push(format!(
+                        "{} {}: {} (want 403): {}",
+                        route.method, route.path, reply.status, reply.json
+                    ));
+                }
+            }
             continue;
         }
         let kind = kind_of(route.path).unwrap_or_else(|| {
@@ -353,6 +385,7 @@ fn another_organizations_ids_answer_404_and_change_nothing() {
             Kind::Organization => (org_ids.clone(), Box::new(|_| 404)),
             Kind::User => (user_ids.clone(), Box::new(|_| 404)),
             Kind::Contract => (contract_ids.clone(), Box::new(|_| 404)),
+            Kind::StaffOnly => (LOOK_ALIKES.to_vec(), Box::new(|_| 403)),
             Kind::Shared => {
                 let real = if route.path.starts_with("/api/v1/policies") {
                     policies.clone()
@@ -486,7 +519,7 @@ fn no_token_or_a_bad_token_is_401_on_every_non_public_route() {
             Some(Kind::Organization) => w.b_org,
             Some(Kind::User) => w.b_customer_id,
             Some(Kind::Contract) => w.b_contract,
-            Some(Kind::Shared) | None => 1,
+            Some(Kind::Shared | Kind::StaffOnly) | None => 1,
         };
         for (path, action) in expand(route.path, &[id]) {
             let body = body_for(&w, route, action);

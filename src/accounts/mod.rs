@@ -2,6 +2,9 @@
 //! administrative use cases behind the API and the CLI. One transaction each; errors name
 //! the field.
 
+pub mod oncall;
+pub mod webhooks;
+
 use chrono::{DateTime, Utc};
 
 use crate::auth::{Role, password, secret};

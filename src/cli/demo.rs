@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::io::Write;
 
 use anyhow::{Context, bail};
-use chrono::{DateTime, Datelike, Duration, NaiveDateTime, Timelike, Utc, Weekday};
+use chrono::{DateTime, Datelike, Duration, NaiveDateTime, TimeZone, Timelike, Utc, Weekday};
 use chrono_tz::Tz;
 use clap::Args;
 use diesel::Connection;
@@ -20,6 +20,7 @@ use crate::auth::{Actor, Role};
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::db::{self, DbConn, DbTarget, Scope};
+use crate::notify::render::Renderer;
 use crate::sla::Severity;
 use crate::sla::coverage::{Coverage, OutOfHoursChoice};
 use crate::tickets::actions::{self, Action};
@@ -209,7 +210,7 @@ pub fn run(args: &DemoArgs, config: &Config, stdout: &mut dyn Write) -> anyhow::
     accounts::bootstrap(&mut conn, &sla, now)?;
     refuse_if_present(&mut conn)?;
 
-    let engine = Engine::new(sla);
+    let engine = Engine::new(sla, Renderer::new(config.email_templates.as_deref())?);
     let started = std::time::Instant::now();
     // One transaction: a failure leaves no half-loaded demo behind (and SQLite syncs once).
     let tally = conn.transaction::<_, anyhow::Error, _>(|conn| {
@@ -217,7 +218,13 @@ pub fn run(args: &DemoArgs, config: &Config, stdout: &mut dyn Write) -> anyhow::
         let mut sim = Sim { conn, engine: &engine, now, rng: StdRng::seed_from_u64(args.seed) };
         sim.load(args)
     })?;
+    // What a running service would have done meanwhile: the escalations the open tickets
+    // have passed, recorded at their instants. The history's e-mails count as sent; the
+    // sweep's wait in the outbox for the first `serve` with FRIST_SMTP_URL.
+    let swept = crate::jobs::sweep::tick(&mut conn, &engine, now)?;
+    db::outbox::mark_delivered_before(&mut conn, db::to_db(now))?;
     summary(stdout, args, &tally, started.elapsed())?;
+    writeln!(stdout, "  escalations recorded: {}", swept.fired.len())?;
     Ok(())
 }
 
@@ -265,6 +272,7 @@ impl Sim<'_> {
         }
         let manager = staff[1].clone();
         let techs: Vec<Actor> = staff[2..].to_vec();
+        self.roster(&techs, since)?;
 
         let mut customers = Vec::new();
         for spec in &CUSTOMERS {
@@ -307,6 +315,43 @@ impl Sim<'_> {
             self.ticket(customer, &tech, &manager, filed, fresh, &mut tally)?;
         }
         Ok(tally)
+    }
+
+    /// A weekly on-call rotation among the technicians, Monday 08:00 to Monday 08:00 in
+    /// the provider's zone, from `since` until four weeks ahead.
+    fn roster(&mut self, techs: &[Actor], since: DateTime<Utc>) -> anyhow::Result<()> {
+        let tz = self.engine.provider().timezone;
+        let first = since.with_timezone(&tz).date_naive();
+        let monday = first - Duration::days(i64::from(first.weekday().num_days_from_monday()));
+        let until = self.now + Duration::weeks(4);
+        for (week, start_day) in (0i64..).map(|w| (w, monday + Duration::weeks(w))) {
+            let at = |day: chrono::NaiveDate| {
+                tz.from_local_datetime(&day.and_hms_opt(8, 0, 0).unwrap_or_default())
+                    .earliest()
+                    .map(|t| t.with_timezone(&Utc))
+            };
+            let (Some(starts_at), Some(ends_at)) =
+                (at(start_day), at(start_day + Duration::weeks(1)))
+            else {
+                continue;
+            };
+            if starts_at > until {
+                break;
+            }
+            let index = usize::try_from(week).unwrap_or(0) % techs.len().max(1);
+            let Some(tech) = techs.get(index) else { break };
+            accounts::oncall::add_shift(
+                self.conn,
+                &accounts::oncall::ShiftRequest {
+                    user_id: tech.user_id,
+                    starts_at,
+                    ends_at,
+                    note: "weekly on-call rotation",
+                },
+                since,
+            )?;
+        }
+        Ok(())
     }
 
     fn user(
@@ -429,7 +474,8 @@ impl Sim<'_> {
         };
         let filer = if phone { tech } else { &reporter };
         let id = create::create(self.conn, self.engine, filer, &request, filed)
-            .with_context(|| format!("filing demo ticket {title:?} at {filed}"))?;
+            .with_context(|| format!("filing demo ticket {title:?} at {filed}"))?
+            .id;
         tally.events += 1;
 
         // Worked at once, night or not: 24/7 cover, or the fee was accepted.

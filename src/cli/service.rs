@@ -92,14 +92,26 @@ fn open(config: &Config) -> anyhow::Result<(db::DbConn, crate::sla::Sla)> {
     Ok((conn, sla))
 }
 
-/// `frist serve`: runs until SIGINT/SIGTERM, then finishes in-flight requests.
+/// `frist serve`: runs until SIGINT/SIGTERM, then finishes in-flight requests, stops
+/// claiming work and releases its claims.
 pub fn serve(config: &Config) -> anyhow::Result<()> {
     let state = crate::app::state(config, Arc::new(SystemClock))?;
-    let mut running = crate::app::bind(&config.bind, state, config.workers)?;
+    let worker = config.jobs.then(|| crate::jobs::deliver::Worker::from_config(config));
+    let worker = worker.transpose()?;
+    let mut running = crate::app::bind(&config.bind, state.clone(), config.workers)?;
     tracing::info!(addr = %running.addr, "frist listening");
     let server = running.take_server().context("server already taken")?;
-    actix_web::rt::System::new().block_on(server)?;
-    Ok(())
+    actix_web::rt::System::new().block_on(async move {
+        let jobs = match worker {
+            Some(worker) => Some(crate::jobs::Jobs::start(state, worker).await?),
+            None => None,
+        };
+        let served = server.await;
+        if let Some(jobs) = jobs {
+            jobs.stop().await;
+        }
+        served.map_err(anyhow::Error::from)
+    })
 }
 
 /// `frist migrate`.

@@ -8,14 +8,18 @@
 
 pub mod calendars;
 pub mod contracts;
+pub mod escalations;
 pub mod events;
+pub mod oncall;
 pub mod organizations;
+pub mod outbox;
 pub mod pauses;
 pub mod policies;
 pub mod schema;
 pub mod tickets;
 pub mod tokens;
 pub mod users;
+pub mod webhooks;
 
 use std::time::Duration;
 

@@ -62,3 +62,12 @@ pub fn for_ticket(conn: &mut DbConn, ticket_id: i64) -> QueryResult<Vec<PauseRow
         .select(PauseRow::as_select())
         .load(conn)
 }
+
+/// The pauses of several tickets (a page of a list) in one query, oldest first.
+pub fn for_tickets(conn: &mut DbConn, ticket_ids: &[i64]) -> QueryResult<Vec<PauseRow>> {
+    pauses::table
+        .filter(pauses::ticket_id.eq_any(ticket_ids))
+        .order((pauses::ticket_id, pauses::started_at, pauses::id))
+        .select(PauseRow::as_select())
+        .load(conn)
+}

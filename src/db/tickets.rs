@@ -71,8 +71,10 @@ pub struct Ticket {
     pub closed_at: Option<NaiveDateTime>,
     /// Last reopening: the fix-start clock runs again from here.
     pub reopened_at: Option<NaiveDateTime>,
-    /// Nearest deadline of a running clock (for sorting and the sweep).
+    /// Nearest deadline of a running clock (for sorting).
     pub next_due_at: Option<NaiveDateTime>,
+    /// Next escalation threshold not yet fired (the sweep reads only tickets past theirs).
+    pub next_escalation_at: Option<NaiveDateTime>,
 }
 
 /// A new ticket; the number is set right after the insert, from the id.
@@ -129,6 +131,8 @@ pub struct NewTicket<'a> {
     pub resolve_due_at: Option<NaiveDateTime>,
     /// Nearest deadline.
     pub next_due_at: Option<NaiveDateTime>,
+    /// Next escalation threshold.
+    pub next_escalation_at: Option<NaiveDateTime>,
 }
 
 /// The mutable part of a ticket, written back whole by the use cases.
@@ -165,6 +169,8 @@ pub struct TicketState {
     pub reopened_at: Option<NaiveDateTime>,
     /// Nearest running deadline.
     pub next_due_at: Option<NaiveDateTime>,
+    /// Next escalation threshold not yet fired.
+    pub next_escalation_at: Option<NaiveDateTime>,
 }
 
 impl Ticket {
@@ -187,6 +193,34 @@ impl Ticket {
             closed_at: self.closed_at,
             reopened_at: self.reopened_at,
             next_due_at: self.next_due_at,
+            next_escalation_at: self.next_escalation_at,
+        }
+    }
+}
+
+impl Ticket {
+    /// The ticket with `state` written over its mutable part.
+    #[must_use]
+    pub fn with_state(&self, state: &TicketState) -> Ticket {
+        let state = state.clone();
+        Ticket {
+            assignee_id: state.assignee_id,
+            contract_id: state.contract_id,
+            policy_version_id: state.policy_version_id,
+            severity: state.severity,
+            status: state.status,
+            updated_at: state.updated_at,
+            response_due_at: state.response_due_at,
+            response_met_at: state.response_met_at,
+            fix_start_due_at: state.fix_start_due_at,
+            fix_start_met_at: state.fix_start_met_at,
+            resolve_due_at: state.resolve_due_at,
+            resolved_at: state.resolved_at,
+            closed_at: state.closed_at,
+            reopened_at: state.reopened_at,
+            next_due_at: state.next_due_at,
+            next_escalation_at: state.next_escalation_at,
+            ..self.clone()
         }
     }
 }

@@ -104,3 +104,13 @@ pub fn update_role(conn: &mut DbConn, id: i64, role: &str, active: bool) -> Quer
         .set((users::role.eq(role), users::active.eq(active)))
         .execute(conn)
 }
+
+/// Active users with `role`, by id (e.g. the managers to escalate to).
+pub fn active_with_role(conn: &mut DbConn, role: &str) -> QueryResult<Vec<User>> {
+    users::table
+        .filter(users::role.eq(role))
+        .filter(users::active.eq(true))
+        .order(users::id)
+        .select(User::as_select())
+        .load(conn)
+}

@@ -96,32 +96,9 @@ pub fn evaluate(calendar: &Calendar, input: &ClockInput<'_>) -> Result<ClockStat
     let stop = input.met_at.unwrap_or(input.now).max(input.reported_at);
     let pauses = effective_pauses(input.pauses, input.reported_at, stop, input.met_at.is_some())?;
 
-    let mut due = base_due_at;
-    let mut frozen = false;
-    let mut paused_secs = 0;
-    let mut effects = Vec::new();
-    for pause in pauses {
-        if pause.from >= due {
-            break;
-        }
-        let end = pause.to.unwrap_or(stop);
-        let business_secs = calendar.elapsed(pause.from, end)?;
-        paused_secs += business_secs;
-        let still_open = pause.to.is_none();
-        let due_after = if still_open {
-            frozen = true;
-            None
-        } else if business_secs > 0 {
-            Some(calendar.due_secs(due, business_secs)?)
-        } else {
-            Some(due)
-        };
-        effects.push(PauseEffect { pause, business_secs, due_before: due, due_after });
-        match due_after {
-            Some(after) => due = after,
-            None => break,
-        }
-    }
+    let moved = move_by_pauses(calendar, base_due_at, &pauses, stop)?;
+    let (due, frozen, paused_secs, effects) =
+        (moved.due, moved.frozen, moved.paused_secs, moved.effects);
 
     let used_secs = calendar.elapsed(input.reported_at, stop)? - paused_secs;
     let state = match input.met_at {
@@ -144,6 +121,76 @@ pub fn evaluate(calendar: &Calendar, input: &ClockInput<'_>) -> Result<ClockStat
         paused_secs,
         pauses: effects,
     })
+}
+
+/// The instant at which a running clock will have used `percent` of its target (100: its
+/// deadline; 75: the warning; 150: the manager escalation), with the pauses so far applied.
+/// `None` when the clock is met or frozen by an open pause: no threshold lies ahead of it as
+/// things stand. The instant is the first at which `used * 100 >= budget * percent`.
+pub fn threshold_at(
+    calendar: &Calendar,
+    input: &ClockInput<'_>,
+    percent: u32,
+) -> Result<Option<DateTime<Utc>>, TimeError> {
+    if input.met_at.is_some() {
+        return Ok(None);
+    }
+    let base_due_at = calendar.due(input.reported_at, input.target)?;
+    let base = if percent == 100 {
+        base_due_at
+    } else {
+        let budget_secs = calendar.elapsed(input.reported_at, base_due_at)?;
+        let share = (budget_secs * i64::from(percent) + 99) / 100;
+        calendar.due_secs(input.reported_at, share)?
+    };
+    let stop = input.now.max(input.reported_at);
+    let pauses = effective_pauses(input.pauses, input.reported_at, stop, false)?;
+    let moved = move_by_pauses(calendar, base, &pauses, stop)?;
+    Ok((!moved.frozen).then_some(moved.due))
+}
+
+/// A deadline after the pauses that began before it.
+struct Moved {
+    due: DateTime<Utc>,
+    frozen: bool,
+    paused_secs: i64,
+    effects: Vec<PauseEffect>,
+}
+
+/// Moves `due` by each pause (sorted, merged) that begins before it, by the business time
+/// the pause lasted; an open pause (lasting until `stop`) freezes it.
+fn move_by_pauses(
+    calendar: &Calendar,
+    mut due: DateTime<Utc>,
+    pauses: &[Pause],
+    stop: DateTime<Utc>,
+) -> Result<Moved, TimeError> {
+    let mut frozen = false;
+    let mut paused_secs = 0;
+    let mut effects = Vec::new();
+    for &pause in pauses {
+        if pause.from >= due {
+            break;
+        }
+        let end = pause.to.unwrap_or(stop);
+        let business_secs = calendar.elapsed(pause.from, end)?;
+        paused_secs += business_secs;
+        let still_open = pause.to.is_none();
+        let due_after = if still_open {
+            frozen = true;
+            None
+        } else if business_secs > 0 {
+            Some(calendar.due_secs(due, business_secs)?)
+        } else {
+            Some(due)
+        };
+        effects.push(PauseEffect { pause, business_secs, due_before: due, due_after });
+        match due_after {
+            Some(after) => due = after,
+            None => break,
+        }
+    }
+    Ok(Moved { due, frozen, paused_secs, effects })
 }
 
 /// Pauses sorted, clipped to `[reported_at, stop]`, overlaps merged; an open pause is

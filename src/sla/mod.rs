@@ -39,4 +39,4 @@ pub use spec::{CalendarSpec, WeekHours};
 pub use target::Target;
 pub mod policy;
 
-pub use policy::{ClockKind, Money, Policy, PolicySpec, Provider, Severity, Sla, SlaConfig};
+pub use policy::{ClockKind, Level, Money, Policy, PolicySpec, Provider, Severity, Sla, SlaConfig};

@@ -158,6 +158,49 @@ impl Default for Thresholds {
     }
 }
 
+/// How far an escalation has gone (DESIGN §6): each fires once per clock run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Level {
+    /// The warning share of the target is used: tell the assignee.
+    Warning,
+    /// The deadline has passed: tell the assignee or the on-call technician.
+    Breach,
+    /// The manager share is used: tell the managers.
+    Manager,
+}
+
+impl Level {
+    /// All levels, in the order they fire.
+    pub const ALL: [Level; 3] = [Level::Warning, Level::Breach, Level::Manager];
+
+    /// The name as stored and shown.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Warning => "warning",
+            Level::Breach => "breach",
+            Level::Manager => "manager",
+        }
+    }
+
+    /// The share of the target at which this level fires under `thresholds`.
+    #[must_use]
+    pub fn percent(self, thresholds: &Thresholds) -> u32 {
+        match self {
+            Level::Warning => thresholds.warning_percent,
+            Level::Breach => 100,
+            Level::Manager => thresholds.manager_percent,
+        }
+    }
+}
+
+impl std::fmt::Display for Level {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// A policy as written.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

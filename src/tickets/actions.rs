@@ -17,7 +17,8 @@ use super::create::MAX_TEXT;
 use super::deadlines::{self, Deadlines, History};
 use super::events::{self, EventKind};
 use super::kinds::{Category, Status, parse_stored};
-use super::{Engine, TicketError, transaction};
+use super::notices::{self, Change};
+use super::{Engine, TicketError, escalate, transaction};
 
 /// A lifecycle action, as the API accepts it.
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
@@ -93,6 +94,8 @@ struct Work<'a> {
     now: DateTime<Utc>,
     ticket: Ticket,
     state: TicketState,
+    /// What the reporting customer is to hear of, once the change is written.
+    notices: Vec<(Change, Option<String>)>,
 }
 
 /// Applies `action` to ticket `ticket_id` for `actor` at `now`.
@@ -108,7 +111,7 @@ pub fn apply(
         let ticket = db::tickets::find_for_update(conn, ticket_id, actor.scope())?
             .ok_or(TicketError::NotFound("ticket"))?;
         let state = ticket.state();
-        let mut work = Work { conn, engine, actor, now, ticket, state };
+        let mut work = Work { conn, engine, actor, now, ticket, state, notices: Vec::new() };
         match action {
             Action::Reply { body } => work.reply(body)?,
             Action::Note { body } => work.note(body)?,
@@ -124,6 +127,19 @@ pub fn apply(
         }
         work.state.updated_at = db::to_db(now);
         db::tickets::update_state(work.conn, work.ticket.id, &work.state)?;
+        if !work.notices.is_empty() {
+            let current = work.ticket.with_state(&work.state);
+            for (change, message) in &work.notices {
+                notices::ticket_changed(
+                    work.conn,
+                    engine,
+                    &current,
+                    *change,
+                    message.as_deref(),
+                    now,
+                )?;
+            }
+        }
         Ok(())
     })
 }
@@ -188,6 +204,7 @@ impl Work<'_> {
         )?;
         self.event(EventKind::CommentPublic, Some(body), None)?;
         if self.actor.is_staff() {
+            self.notify(Change::Responded, Some(body));
             if self.state.response_met_at.is_none() && status != Status::Resolved {
                 self.state.response_met_at = Some(db::to_db(self.now));
                 self.recompute("response met by the first public reply")?;
@@ -216,6 +233,7 @@ impl Work<'_> {
         }
         self.state.fix_start_met_at = Some(db::to_db(self.now));
         self.event(EventKind::FixStarted, None, None)?;
+        self.notify(Change::FixStarted, None);
         self.recompute("fix started")
     }
 
@@ -225,6 +243,7 @@ impl Work<'_> {
         db::pauses::open(self.conn, self.ticket.id, db::to_db(self.now), Some(self.actor.user_id))?;
         self.set_status(Status::WaitingOnCustomer)?;
         self.event(EventKind::Paused, None, None)?;
+        self.notify(Change::WaitingOnYou, None);
         self.recompute("waiting on the customer: running clocks paused")
     }
 
@@ -257,6 +276,7 @@ impl Work<'_> {
         }
         self.state.resolved_at = Some(db::to_db(self.now));
         self.set_status(Status::Resolved)?;
+        self.notify(Change::Resolved, None);
         self.recompute("resolved: no clock runs")
     }
 
@@ -268,6 +288,9 @@ impl Work<'_> {
         self.state.reopened_at = Some(reopened);
         self.set_status(Status::Open)?;
         self.event(EventKind::Reopened, None, None)?;
+        if self.actor.is_staff() {
+            self.notify(Change::Reopened, None);
+        }
         self.recompute("reopened: fix start runs again from now; no new response clock")
     }
 
@@ -353,8 +376,12 @@ impl Work<'_> {
         self.recompute("contract changed: recomputed from reported_at under the new policy")
     }
 
-    /// Recomputes the stored deadlines from the whole history; records an event with the
-    /// reason when any moved.
+    fn notify(&mut self, change: Change, message: Option<&str>) {
+        self.notices.push((change, message.map(str::to_owned)));
+    }
+
+    /// Recomputes the stored deadlines and the next escalation instant from the whole
+    /// history; records an event with the reason when a deadline moved.
     fn recompute(&mut self, reason: &str) -> Result<(), TicketError> {
         let before = stored(&self.state);
         let after = compute(self.conn, self.engine, &self.ticket, &self.state, self.now)?;
@@ -362,6 +389,9 @@ impl Work<'_> {
         self.state.fix_start_due_at = after.fix_start_due_at.map(db::to_db);
         self.state.resolve_due_at = after.resolve_due_at.map(db::to_db);
         self.state.next_due_at = after.next_due_at.map(db::to_db);
+        let pending =
+            escalate::pending(self.conn, self.engine, &self.ticket, &self.state, self.now)?;
+        self.state.next_escalation_at = escalate::next_instant(&pending).map(db::to_db);
         if before != after {
             self.event(
                 EventKind::DeadlineRecomputed,
@@ -395,10 +425,12 @@ fn stored(state: &TicketState) -> Deadlines {
 
 /// The ticket's pauses as the engine takes them.
 pub fn pauses(conn: &mut DbConn, ticket_id: i64) -> Result<Vec<Pause>, TicketError> {
-    Ok(db::pauses::for_ticket(conn, ticket_id)?
-        .into_iter()
-        .map(|p| Pause { from: db::from_db(p.started_at), to: p.ended_at.map(db::from_db) })
-        .collect())
+    Ok(db::pauses::for_ticket(conn, ticket_id)?.iter().map(pause).collect())
+}
+
+/// A stored pause as the engine takes it.
+pub fn pause(row: &db::pauses::PauseRow) -> Pause {
+    Pause { from: db::from_db(row.started_at), to: row.ended_at.map(db::from_db) }
 }
 
 /// The engine's input for a ticket in `state`.
@@ -437,17 +469,17 @@ pub fn compute(
         .map_err(|e| TicketError::time("reported_at", e))
 }
 
-/// Every clock of a ticket with its state at `now`.
+/// Every clock of a ticket with its `pauses` and its state at `now`.
 pub fn compute_views(
     conn: &mut DbConn,
     engine: &Engine,
     ticket: &Ticket,
+    pauses: &[Pause],
     now: DateTime<Utc>,
 ) -> Result<Vec<deadlines::ClockView>, TicketError> {
     let policy = engine.policy_version(conn, ticket.policy_version_id)?;
-    let pauses = pauses(conn, ticket.id)?;
     let state = ticket.state();
-    let history = history(ticket, &state, &pauses)?;
+    let history = history(ticket, &state, pauses)?;
     deadlines::clocks(engine.sla(), &policy, &history, now)
         .map_err(|e| TicketError::time("reported_at", e))
 }

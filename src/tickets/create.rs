@@ -1,6 +1,7 @@
 //! Filing a ticket: choose the policy version from the contract in force, decide coverage
-//! and the start-up fee (only with recorded consent), stamp the deadlines, number it, and
-//! write the `created` (and `fee_accepted`) events — in one transaction.
+//! and the start-up fee (only with recorded consent), stamp the deadlines and the first
+//! escalation instant, number it, write the `created` (and `fee_accepted`) events and queue
+//! the receipt — in one transaction.
 
 use chrono::{DateTime, Duration, SubsecRound, Utc};
 use serde::{Deserialize, Serialize};
@@ -13,7 +14,7 @@ use crate::sla::{Money, Policy, Severity};
 use super::deadlines::{self, History};
 use super::events::{self, EventKind};
 use super::kinds::{Category, Channel, Status};
-use super::{Engine, TicketError, transaction};
+use super::{Engine, TicketError, escalate, notices, transaction};
 
 /// How far back a technician may date a phone ticket.
 pub const MAX_BACKDATE_HOURS: i64 = 72;
@@ -161,14 +162,14 @@ fn fresh_history(
     }
 }
 
-/// Files a ticket for `actor`; returns its id.
+/// Files a ticket for `actor`; returns it as stored.
 pub fn create(
     conn: &mut DbConn,
     engine: &Engine,
     actor: &Actor,
     request: &NewTicketRequest,
     now: DateTime<Utc>,
-) -> Result<i64, TicketError> {
+) -> Result<db::tickets::Ticket, TicketError> {
     validate_text(request)?;
     transaction(conn, |conn| {
         let organization_id = organization(conn, actor, request)?;
@@ -182,6 +183,8 @@ pub fn create(
         let fee = fee(&quote, request)?;
         let history = fresh_history(reported_at, request.severity, request.category);
         let deadlines = deadlines::stamp(engine.sla(), &policy, &history, now)
+            .map_err(|e| TicketError::time("reported_at", e))?;
+        let thresholds = deadlines::thresholds(engine.sla(), &policy, &history, now)
             .map_err(|e| TicketError::time("reported_at", e))?;
 
         let placeholder = format!("pending-{}", crate::auth::secret::generate().1);
@@ -214,6 +217,7 @@ pub fn create(
                 fix_start_due_at: deadlines.fix_start_due_at.map(db::to_db),
                 resolve_due_at: deadlines.resolve_due_at.map(db::to_db),
                 next_due_at: deadlines.next_due_at.map(db::to_db),
+                next_escalation_at: escalate::next_instant(&thresholds).map(db::to_db),
             },
         )?;
         let year = reported_at.with_timezone(&engine.provider().timezone).format("%Y");
@@ -248,7 +252,10 @@ pub fn create(
                 ),
             )?;
         }
-        Ok(id)
+        let ticket =
+            db::tickets::find(conn, id, db::Scope::All)?.ok_or(TicketError::NotFound("ticket"))?;
+        notices::ticket_created(conn, engine, &ticket, Some(quote.next_opening), now)?;
+        Ok(ticket)
     })
 }
 

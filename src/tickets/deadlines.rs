@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::sla::clock::{self, ClockInput, ClockStatus, Pause};
-use crate::sla::{ClockKind, Policy, Severity, Sla, Target, TimeError};
+use crate::sla::{ClockKind, Level, Policy, Severity, Sla, Target, TimeError};
 
 /// What the deadlines of one ticket depend on.
 #[derive(Debug, Clone)]
@@ -75,6 +75,70 @@ pub fn target(
     }
 }
 
+/// The engine's input for each clock of the ticket that has a target, at `now`.
+fn inputs<'a>(
+    sla: &Sla,
+    policy: &Policy,
+    history: &History<'a>,
+    now: DateTime<Utc>,
+) -> impl Iterator<Item = (ClockKind, Target, ClockInput<'a>)> {
+    let pauses = history.pauses;
+    let warning_percent = policy.spec.thresholds.warning_percent;
+    ClockKind::ALL.into_iter().filter_map(move |kind| {
+        let target = target(sla, policy, history, kind)?;
+        let (reported_at, met_at) = match kind {
+            ClockKind::Response => (history.reported_at, history.response_met_at),
+            ClockKind::FixStart => {
+                (history.reopened_at.unwrap_or(history.reported_at), history.fix_start_met_at)
+            }
+            ClockKind::Resolve => (history.reported_at, history.resolved_at),
+        };
+        Some((
+            kind,
+            target,
+            ClockInput { reported_at, target, pauses, met_at, now, warning_percent },
+        ))
+    })
+}
+
+/// An instant at which a running clock reaches an escalation level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Threshold {
+    /// Which clock.
+    pub clock: ClockKind,
+    /// Which level.
+    pub level: Level,
+    /// Start of the clock run (identifies the run: fix start runs again after a reopening).
+    pub started_at: DateTime<Utc>,
+    /// The computed instant.
+    pub at: DateTime<Utc>,
+    /// The share of the target used at that instant.
+    pub percent: u32,
+}
+
+/// Every escalation threshold of the clocks still running, as the pauses so far leave them:
+/// none for a closed or resolved ticket, a met clock, or a clock frozen by an open pause.
+pub fn thresholds(
+    sla: &Sla,
+    policy: &Policy,
+    history: &History<'_>,
+    now: DateTime<Utc>,
+) -> Result<Vec<Threshold>, TimeError> {
+    let mut out = Vec::new();
+    if !history.active {
+        return Ok(out);
+    }
+    for (clock, _, input) in inputs(sla, policy, history, now) {
+        for level in Level::ALL {
+            let percent = level.percent(&policy.spec.thresholds);
+            if let Some(at) = clock::threshold_at(&policy.calendar, &input, percent)? {
+                out.push(Threshold { clock, level, started_at: input.reported_at, at, percent });
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// Every clock with a target, evaluated at `now`.
 pub fn clocks(
     sla: &Sla,
@@ -83,32 +147,13 @@ pub fn clocks(
     now: DateTime<Utc>,
 ) -> Result<Vec<ClockView>, TimeError> {
     let mut views = Vec::new();
-    for kind in ClockKind::ALL {
-        let Some(target) = target(sla, policy, history, kind) else { continue };
-        let (started_at, met_at) = match kind {
-            ClockKind::Response => (history.reported_at, history.response_met_at),
-            ClockKind::FixStart => {
-                (history.reopened_at.unwrap_or(history.reported_at), history.fix_start_met_at)
-            }
-            ClockKind::Resolve => (history.reported_at, history.resolved_at),
-        };
-        let status = clock::evaluate(
-            &policy.calendar,
-            &ClockInput {
-                reported_at: started_at,
-                target,
-                pauses: history.pauses,
-                met_at,
-                now,
-                warning_percent: policy.spec.thresholds.warning_percent,
-            },
-        )?;
+    for (kind, target, input) in inputs(sla, policy, history, now) {
         views.push(ClockView {
             clock: kind,
             target: target.to_string(),
-            started_at,
-            status,
-            met_at,
+            started_at: input.reported_at,
+            status: clock::evaluate(&policy.calendar, &input)?,
+            met_at: input.met_at,
         });
     }
     Ok(views)

@@ -5,25 +5,33 @@ use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 use crate::db::{self, DbConn};
+use crate::notify::render::Renderer;
 use crate::sla::{Policy, PolicySpec, Provider, Sla};
 
 use super::TicketError;
 
-/// Compiled policies by version id, plus the provider.
+/// Compiled policies by version id, the provider, and the e-mail templates.
 #[derive(Debug)]
 pub struct Engine {
     sla: Sla,
     versions: RwLock<HashMap<i64, Arc<Policy>>>,
+    renderer: Renderer,
 }
 
 /// Most compiled versions kept; versions are few, this only bounds a pathological case.
 const MAX_CACHED: usize = 4096;
 
 impl Engine {
-    /// An engine over the loaded configuration.
+    /// An engine over the loaded configuration and e-mail templates.
     #[must_use]
-    pub fn new(sla: Sla) -> Self {
-        Self { sla, versions: RwLock::new(HashMap::new()) }
+    pub fn new(sla: Sla, renderer: Renderer) -> Self {
+        Self { sla, versions: RwLock::new(HashMap::new()), renderer }
+    }
+
+    /// The e-mail templates.
+    #[must_use]
+    pub fn renderer(&self) -> &Renderer {
+        &self.renderer
     }
 
     /// The configuration (provider, shipped policies).

@@ -37,6 +37,8 @@ pub enum EventKind {
     ContractChanged,
     /// Reopened after resolution.
     Reopened,
+    /// A clock reached an escalation level (warning, breach, manager).
+    Escalation,
 }
 
 impl EventKind {
@@ -57,6 +59,7 @@ impl EventKind {
             EventKind::Assigned => "assigned",
             EventKind::ContractChanged => "contract_changed",
             EventKind::Reopened => "reopened",
+            EventKind::Escalation => "escalation",
         }
     }
 
@@ -65,7 +68,10 @@ impl EventKind {
     pub fn is_public(self) -> bool {
         !matches!(
             self,
-            EventKind::CommentInternal | EventKind::Assigned | EventKind::ContractChanged
+            EventKind::CommentInternal
+                | EventKind::Assigned
+                | EventKind::ContractChanged
+                | EventKind::Escalation
         )
     }
 }

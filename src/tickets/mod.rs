@@ -8,8 +8,10 @@ pub mod actions;
 pub mod create;
 pub mod deadlines;
 pub mod engine;
+pub mod escalate;
 pub mod events;
 pub mod kinds;
+pub mod notices;
 pub mod view;
 
 use crate::db::{self, DbConn};
@@ -36,6 +38,9 @@ pub enum TicketError {
     /// The database failed or is unreachable.
     #[error(transparent)]
     Db(#[from] db::DbError),
+    /// A notification could not be rendered (a broken e-mail template).
+    #[error("notification: {0}")]
+    Notification(String),
 }
 
 impl From<diesel::result::Error> for TicketError {

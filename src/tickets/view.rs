@@ -1,17 +1,19 @@
 //! Reading tickets: what the API shows of a ticket (its stored deadlines and each clock's
 //! state now), its events, and the step-by-step explanation of a deadline.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::auth::Actor;
 use crate::db::tickets::{Filter, Sort, Ticket};
 use crate::db::{self, DbConn};
-use crate::sla::clock::ClockInput;
+use crate::sla::clock::{ClockInput, Pause};
 use crate::sla::explain::{self, Explanation};
 use crate::sla::{ClockKind, Money};
 
-use super::actions::{compute_views, history, pauses};
+use super::actions::{compute_views, history, pause, pauses};
 use super::deadlines::ClockView;
 use super::{Engine, TicketError};
 
@@ -128,7 +130,8 @@ pub fn show(
 ) -> Result<TicketView, TicketError> {
     let ticket =
         db::tickets::find(conn, id, actor.scope())?.ok_or(TicketError::NotFound("ticket"))?;
-    view(conn, engine, ticket, now)
+    let pauses = pauses(conn, ticket.id)?;
+    of(conn, engine, ticket, &pauses, now)
 }
 
 /// A page of tickets within `actor`'s reach.
@@ -141,9 +144,18 @@ pub fn list(
     (offset, limit): (i64, i64),
     now: DateTime<Utc>,
 ) -> Result<Vec<TicketView>, TicketError> {
-    db::tickets::list(conn, actor.scope(), filter, sort, offset, limit)?
+    let tickets = db::tickets::list(conn, actor.scope(), filter, sort, offset, limit)?;
+    let ids: Vec<i64> = tickets.iter().map(|t| t.id).collect();
+    let mut pauses: HashMap<i64, Vec<Pause>> = HashMap::new();
+    for row in db::pauses::for_tickets(conn, &ids)? {
+        pauses.entry(row.ticket_id).or_default().push(pause(&row));
+    }
+    tickets
         .into_iter()
-        .map(|ticket| view(conn, engine, ticket, now))
+        .map(|ticket| {
+            let pauses = pauses.remove(&ticket.id).unwrap_or_default();
+            of(conn, engine, ticket, &pauses, now)
+        })
         .collect()
 }
 
@@ -206,13 +218,15 @@ pub fn explain_clock(
     explain::explain_clock(&policy.calendar, &input).map_err(|e| TicketError::time("clock", e))
 }
 
-fn view(
+/// The view of a stored ticket with its `pauses`.
+pub fn of(
     conn: &mut DbConn,
     engine: &Engine,
     t: Ticket,
+    pauses: &[Pause],
     now: DateTime<Utc>,
 ) -> Result<TicketView, TicketError> {
-    let clocks = compute_views(conn, engine, &t, now)?;
+    let clocks = compute_views(conn, engine, &t, pauses, now)?;
     let fee = match (t.fee_minor, t.fee_currency.clone()) {
         (Some(minor), Some(currency)) => Some(Money { minor, currency }),
         _ => None,

@@ -22,10 +22,6 @@ pub const SESSION_COOKIE: &str = "frist_session";
 #[derive(Debug, Clone)]
 pub struct Signed(pub Actor);
 
-/// A signed-in member of the provider's staff.
-#[derive(Debug, Clone)]
-pub struct Staff(pub Actor);
-
 /// A signed-in admin.
 #[derive(Debug, Clone)]
 pub struct Admin(pub Actor);
@@ -62,19 +58,6 @@ impl FromRequest for Signed {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
         Box::pin(async move { actor(req).await.map(Signed) })
-    }
-}
-
-impl FromRequest for Staff {
-    type Error = AppError;
-    type Future = Pending<Self>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move {
-            let actor = actor(req).await?;
-            if actor.is_staff() { Ok(Staff(actor)) } else { Err(AppError::forbidden("staff only")) }
-        })
     }
 }
 

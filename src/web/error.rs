@@ -170,6 +170,7 @@ impl From<TicketError> for AppError {
             TicketError::Invalid(e) => e.into(),
             TicketError::Conflict(message) => Self::new(StatusCode::CONFLICT, message),
             TicketError::Db(e) => e.into(),
+            TicketError::Notification(message) => Self::internal(message),
         }
     }
 }

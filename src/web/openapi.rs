@@ -11,7 +11,7 @@ use utoipa::openapi::{
     Required, ResponseBuilder,
 };
 
-use super::api::{admin, tickets};
+use super::api::{admin, oncall, outbox, tickets};
 use super::auth;
 use super::routes::{Access, ROUTES};
 
@@ -70,6 +70,8 @@ pub fn build() -> OpenApi {
         .schema_from::<admin::PolicyVersionRequest>()
         .schema_from::<admin::NewCalendarRequest>()
         .schema_from::<admin::CalendarUpdateRequest>()
+        .schema_from::<oncall::ShiftBody>()
+        .schema_from::<outbox::WebhookBody>()
         .security_scheme(
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),

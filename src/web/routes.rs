@@ -5,7 +5,7 @@
 use actix_web::http::Method;
 use actix_web::web;
 
-use super::api::{admin, tickets};
+use super::api::{admin, oncall, outbox, tickets};
 use super::{auth, health, openapi};
 
 /// Who may call a route.
@@ -72,6 +72,7 @@ route_table! {
     GET "/api/v1/tickets/{id}/events" => tickets::events, Signed, "A ticket's events (customers see public ones)";
     POST "/api/v1/tickets/{id}/actions/{action}" => tickets::act, Signed, "reply, note, start_fix, wait, resume, resolve, reopen, close, change_severity, assign, change_contract", body = ActionBody;
     GET "/api/v1/tickets/{id}/explain/{clock}" => tickets::explain, Signed, "How a clock's deadline came out, step by step";
+    GET "/api/v1/tickets/{id}/escalations" => tickets::escalations, Staff, "Escalations recorded for a ticket, at their computed instants";
     GET "/api/v1/organizations" => admin::list_organizations, Signed, "Organizations (customers: their own)";
     POST "/api/v1/organizations" => admin::create_organization, Admin, "Create an organization", body = NewOrganizationRequest;
     GET "/api/v1/organizations/{id}" => admin::show_organization, Signed, "One organization";
@@ -90,6 +91,17 @@ route_table! {
     POST "/api/v1/calendars" => admin::create_calendar, Admin, "Create a calendar", body = NewCalendarRequest;
     GET "/api/v1/calendars/{id}" => admin::show_calendar, Signed, "One calendar";
     PUT "/api/v1/calendars/{id}" => admin::update_calendar, Admin, "Replace a calendar's spec", body = CalendarUpdateRequest;
+    GET "/api/v1/oncall" => oncall::list, Staff, "The on-call roster: shifts ending after `from` (default now)";
+    POST "/api/v1/oncall" => oncall::create, Admin, "Add an on-call shift", body = ShiftBody;
+    GET "/api/v1/oncall/now" => oncall::now, Staff, "Who is on call now, and the on-call phone number";
+    GET "/api/v1/oncall/{id}" => oncall::show, Staff, "One shift";
+    PUT "/api/v1/oncall/{id}" => oncall::update, Admin, "Replace a shift", body = ShiftBody;
+    DELETE "/api/v1/oncall/{id}" => oncall::delete, Admin, "Remove a shift";
+    GET "/api/v1/webhooks" => outbox::list_webhooks, Admin, "Webhook endpoints";
+    POST "/api/v1/webhooks" => outbox::create_webhook, Admin, "Add a webhook endpoint (the secret is shown once)", body = WebhookBody;
+    PUT "/api/v1/webhooks/{id}" => outbox::update_webhook, Admin, "Change a webhook endpoint", body = WebhookBody;
+    GET "/api/v1/outbox" => outbox::list_outbox, Admin, "Notifications: pending, parked or delivered";
+    POST "/api/v1/outbox/{id}/retry" => outbox::retry, Admin, "Put a parked notification back in the queue";
 }
 
 /// Registers every route, one resource per path.

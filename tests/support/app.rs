@@ -25,6 +25,8 @@ pub enum TestDb {
     Sqlite(tempfile::TempDir, String),
     /// A PostgreSQL database, dropped afterwards.
     Postgres { server: String, name: String },
+    /// Handed on to another owner (see [`TestApp::stop`]).
+    Moved,
 }
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);
@@ -61,6 +63,7 @@ impl TestDb {
         match self {
             TestDb::Sqlite(_, path) => format!("sqlite://{path}"),
             TestDb::Postgres { server, name } => format!("{server}/{name}"),
+            TestDb::Moved => panic!("this database was handed on"),
         }
     }
 
@@ -128,17 +131,48 @@ impl TestApp {
         Self::start_with(now, TestDb::new(), Config::default())
     }
 
-    /// Boots the app on an existing database with a config.
+    /// Boots the app on an existing database with a config; no scheduled jobs (tests run
+    /// the sweep and delivery passes themselves, at instants they choose).
     pub fn start_with(now: DateTime<Utc>, db: TestDb, config: Config) -> Self {
+        Self::boot(now, db, config, false)
+    }
+
+    /// Boots the app with its scheduled jobs, as `frist serve` does; returns once the
+    /// start-up sweep has run.
+    pub fn start_with_jobs(now: DateTime<Utc>, db: TestDb, config: Config) -> Self {
+        Self::boot(now, db, config, true)
+    }
+
+    fn boot(now: DateTime<Utc>, db: TestDb, config: Config, jobs: bool) -> Self {
         let clock = Arc::new(FixedClock::new(now));
         let config = Config { database_url: Some(db.url()), pool_size: Some(8), ..config };
         let state = frist::app::state(&config, clock.clone()).unwrap_or_else(|e| panic!("{e:#}"));
         let mut running =
-            frist::app::bind("127.0.0.1:0", state, 2).unwrap_or_else(|e| panic!("{e:#}"));
+            frist::app::bind("127.0.0.1:0", state.clone(), 2).unwrap_or_else(|e| panic!("{e:#}"));
         let server = running.take_server().unwrap_or_else(|| panic!("no server"));
-        let thread = std::thread::spawn(move || {
-            let _ = actix_web::rt::System::new().block_on(server);
+        let worker = jobs.then(|| {
+            frist::jobs::deliver::Worker::from_config(&config).unwrap_or_else(|e| panic!("{e}"))
         });
+        let (ready, started) = std::sync::mpsc::channel();
+        let thread = std::thread::spawn(move || {
+            let _ = actix_web::rt::System::new().block_on(async move {
+                let jobs = match worker {
+                    Some(worker) => Some(
+                        frist::jobs::Jobs::start(state, worker)
+                            .await
+                            .unwrap_or_else(|e| panic!("{e:#}")),
+                    ),
+                    None => None,
+                };
+                let _ = ready.send(());
+                let served = server.await;
+                if let Some(jobs) = jobs {
+                    jobs.stop().await;
+                }
+                served
+            });
+        });
+        started.recv().unwrap_or_else(|e| panic!("the app did not start: {e}"));
         let agent: ureq::Agent =
             ureq::Agent::config_builder().http_status_as_error(false).build().into();
         Self {
@@ -149,6 +183,19 @@ impl TestApp {
             agent,
             db,
         }
+    }
+
+    /// An engine like the app's, for running use cases and jobs directly.
+    pub fn engine(&self) -> frist::tickets::Engine {
+        let sla = Config::default().load_sla().unwrap_or_else(|e| panic!("{e}"));
+        let renderer = frist::notify::render::Renderer::new(None).unwrap_or_else(|e| panic!("{e}"));
+        frist::tickets::Engine::new(sla, renderer)
+    }
+
+    /// One escalation sweep at the app's now, as the scheduled job runs it.
+    pub fn sweep(&self) -> frist::jobs::sweep::Report {
+        frist::jobs::sweep::tick(&mut self.conn(), &self.engine(), self.now())
+            .unwrap_or_else(|e| panic!("sweep: {e}"))
     }
 
     /// Moves the clock.
@@ -309,6 +356,10 @@ impl TestApp {
             ("tickets", tickets::table.count().get_result(c).unwrap_or(-1)),
             ("ticket_events", ticket_events::table.count().get_result(c).unwrap_or(-1)),
             ("pauses", pauses::table.count().get_result(c).unwrap_or(-1)),
+            ("escalations", escalations::table.count().get_result(c).unwrap_or(-1)),
+            ("oncall_shifts", oncall_shifts::table.count().get_result(c).unwrap_or(-1)),
+            ("webhooks", webhooks::table.count().get_result(c).unwrap_or(-1)),
+            ("outbox", outbox::table.count().get_result(c).unwrap_or(-1)),
         ]
     }
 
@@ -328,8 +379,14 @@ impl TestApp {
     }
 }
 
-impl Drop for TestApp {
-    fn drop(&mut self) {
+impl TestApp {
+    /// Stops the service (as a shutdown would) and keeps its database for another start.
+    pub fn stop(mut self) -> TestDb {
+        self.shutdown();
+        std::mem::replace(&mut self.db, TestDb::Moved)
+    }
+
+    fn shutdown(&mut self) {
         let handle = self.handle.clone();
         let stopper = std::thread::spawn(move || {
             actix_web::rt::System::new().block_on(handle.stop(false));
@@ -338,6 +395,12 @@ impl Drop for TestApp {
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.shutdown();
     }
 }
 

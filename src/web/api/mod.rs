@@ -1,6 +1,8 @@
 //! JSON API handlers under `/api/v1`: extract, authorise, call the use case, answer.
 
 pub mod admin;
+pub mod oncall;
+pub mod outbox;
 pub mod tickets;
 
 use serde::{Deserialize, Serialize};

@@ -95,8 +95,8 @@ pub async fn create(
     let engine = state.engine.clone();
     let ticket = state
         .db(move |conn| {
-            let id = create::create(conn, &engine, &actor, &request, now)?;
-            Ok(view::show(conn, &engine, &actor, id, now)?)
+            let ticket = create::create(conn, &engine, &actor, &request, now)?;
+            Ok(view::of(conn, &engine, ticket, &[], now)?)
         })
         .await?;
     Ok(HttpResponse::Created()
@@ -284,4 +284,32 @@ pub async fn explain(
         .await?;
     let text = explanation.to_string();
     Ok(HttpResponse::Ok().json(serde_json::json!({"explanation": explanation, "text": text})))
+}
+
+/// `GET /api/v1/tickets/{id}/escalations`: the escalations recorded for a ticket (staff).
+pub async fn escalations(
+    state: web::Data<AppState>,
+    Signed(actor): Signed,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let rows = state
+        .db(move |conn| {
+            let ticket = crate::db::tickets::find(conn, id, actor.scope())?
+                .ok_or_else(|| AppError::not_found("ticket"))?;
+            if !actor.is_staff() {
+                return Err(AppError::forbidden("staff only"));
+            }
+            Ok(crate::db::escalations::for_ticket(conn, ticket.id)?)
+        })
+        .await?;
+    let items: Vec<serde_json::Value> = rows
+        .iter()
+        .map(|e| {
+            serde_json::json!({"id": e.id, "clock": e.clock, "level": e.level,
+                "clock_started_at": crate::db::from_db(e.clock_started_at),
+                "at": crate::db::from_db(e.due_at), "recorded_at": crate::db::from_db(e.fired_at)})
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items })))
 }
