@@ -460,3 +460,39 @@ fn a_receipt_committed_before_a_kill_9_is_delivered_after_the_restart() {
     assert_eq!(messages[0].rcpt_to, [email]);
     assert!(messages[0].data.contains(&number), "the receipt names {number}");
 }
+
+#[test]
+fn sigterm_stops_cleanly_and_answers_what_it_accepted() {
+    let db = TestDb::new();
+    let url = db.url();
+    let token = customer_token(&url, "kari@fjordfisk.no");
+    let mut server = serve(&url);
+    let base = server.base.clone();
+    // A request sent just before the signal still gets its answer.
+    let client = std::thread::spawn(move || {
+        agent()
+            .post(format!("{base}/api/v1/tickets"))
+            .header("authorization", format!("Bearer {token}"))
+            .send_json(json!({"title": "Late call", "severity": "critical", "category": "outage"}))
+            .map(|r| r.status().as_u16())
+    });
+    let signal = Command::new("kill")
+        .args(["-TERM", &server.child.id().to_string()])
+        .status()
+        .unwrap_or_else(|e| panic!("kill -TERM: {e}"));
+    assert!(signal.success());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = server.child.try_wait().unwrap_or_else(|e| panic!("{e}")) {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "frist serve did not stop within 30 s of SIGTERM");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "exit status after SIGTERM: {status}");
+    // Either the request was answered (201) or it arrived after the listener closed.
+    match client.join().unwrap_or_else(|_| panic!("client panicked")) {
+        Ok(code) => assert_eq!(code, 201),
+        Err(error) => println!("request after the listener closed: {error}"),
+    }
+}

@@ -57,6 +57,21 @@ fn friday_evening() -> Setup {
     Setup { app, customer, tech, tech_id }
 }
 
+/// Vagt, a technician, on call from Friday 6 March 16:00 to Monday 08:00 Oslo time, entered
+/// by an admin through the API; returns Vagt's id.
+fn weekend_on_call(app: &TestApp) -> i64 {
+    let (oncall_id, _) = app.staff(Role::Technician, "vagt@frist.example");
+    let (_, admin) = app.staff(Role::Admin, "ada@frist.example");
+    let shift = app.post(
+        &admin,
+        "/api/v1/oncall",
+        json!({"user_id": oncall_id, "starts_at": oslo(2026, 3, 6, 16, 0),
+               "ends_at": oslo(2026, 3, 9, 8, 0), "note": "weekend"}),
+    );
+    assert_eq!(shift.status, 201, "{}", shift.json);
+    oncall_id
+}
+
 fn file_critical(app: &TestApp, token: &str) -> i64 {
     let ticket = app.file(
         token,
@@ -274,15 +289,7 @@ fn three_sweepers_racing_over_500_tickets_record_each_escalation_once() {
 #[test]
 fn breaches_reach_the_assignee_in_office_hours_and_the_on_call_technician_outside_them() {
     let Setup { app, customer, tech, tech_id } = friday_evening();
-    let (oncall_id, _) = app.staff(Role::Technician, "vagt@frist.example");
-    let (_, admin) = app.staff(Role::Admin, "ada@frist.example");
-    let shift = app.post(
-        &admin,
-        "/api/v1/oncall",
-        json!({"user_id": oncall_id, "starts_at": oslo(2026, 3, 6, 16, 0),
-               "ends_at": oslo(2026, 3, 9, 8, 0), "note": "weekend"}),
-    );
-    assert_eq!(shift.status, 201, "{}", shift.json);
+    let oncall_id = weekend_on_call(&app);
     let now_reply = app.get(&tech, "/api/v1/oncall/now");
     assert_eq!(now_reply.json["on_call"]["user_id"], oncall_id, "{}", now_reply.json);
 
@@ -328,4 +335,34 @@ fn breaches_reach_the_assignee_in_office_hours_and_the_on_call_technician_outsid
     app.at(oslo(2026, 3, 9, 10, 5));
     app.sweep();
     assert_eq!(to(monday, "escalation.manager"), ["mona@frist.example"]);
+}
+
+#[test]
+fn a_customer_who_accepts_the_fee_alerts_the_on_call_technician_at_once() {
+    // Saturday 7 March 2026, 10:00 Oslo: outside level-2's window.
+    let app = TestApp::start(oslo(2026, 3, 7, 10, 0));
+    let org = app.customer_org("Fjord Fisk AS", Some("level-2"), false);
+    let (_, customer) = app.user(org, Role::Customer, "kari@fjordfisk.no");
+    weekend_on_call(&app);
+    let waits = app.file(
+        &customer,
+        json!({"title": "Slow", "severity": "serious", "category": "functional_fault",
+               "out_of_hours_choice": "wait"}),
+    );
+    let now = app.file(
+        &customer,
+        json!({"title": "Shop down", "severity": "critical", "category": "functional_fault",
+               "out_of_hours_choice": "oncall_now",
+               "fee_consent": {"minor": 500_000, "currency": "DKK"}}),
+    );
+    let alerts = |ticket: &serde_json::Value| -> Vec<String> {
+        outbox::table
+            .filter(outbox::ticket_id.eq(ticket["id"].as_i64().unwrap_or_default()))
+            .filter(outbox::topic.eq("ticket.oncall_requested"))
+            .select(outbox::recipient)
+            .load(&mut app.conn())
+            .unwrap_or_else(|e| panic!("{e}"))
+    };
+    assert_eq!(alerts(&now), ["vagt@frist.example"], "written with the ticket, before any sweep");
+    assert!(alerts(&waits).is_empty(), "waiting for Monday alerts nobody");
 }

@@ -132,7 +132,8 @@ last_line() { "$@" | awk 'NF { line = $0 } END { gsub(/^[ \t]+|[ \t\r]+$/, "", l
 
 echo "== frist migrate ($db_kind)"
 "$bin" migrate
-org_id="$(last_line "$bin" org add --name "Bench A/S" --policy level-2)"
+# 24/7 cover: tickets filed at any hour need no out-of-hours choice, so the run works day and night.
+org_id="$(last_line "$bin" org add --name "Bench A/S" --policy level-2 --oncall-24x7)"
 [[ -n "$org_id" ]] || { echo "frist org add printed no id" >&2; exit 1; }
 password="$(python3 -c 'import secrets; print(secrets.token_urlsafe(24))')"
 printf '%s\n' "$password" |

@@ -223,8 +223,7 @@ pub fn run(args: &DemoArgs, config: &Config, stdout: &mut dyn Write) -> anyhow::
     // sweep's wait in the outbox for the first `serve` with FRIST_SMTP_URL.
     let swept = crate::jobs::sweep::tick(&mut conn, &engine, now)?;
     db::outbox::mark_delivered_before(&mut conn, db::to_db(now))?;
-    summary(stdout, args, &tally, started.elapsed())?;
-    writeln!(stdout, "  escalations recorded: {}", swept.fired.len())?;
+    summary(stdout, args, &tally, swept.fired.len(), started.elapsed())?;
     Ok(())
 }
 
@@ -717,6 +716,7 @@ fn summary(
     out: &mut dyn Write,
     args: &DemoArgs,
     tally: &Tally,
+    escalations: usize,
     took: std::time::Duration,
 ) -> anyhow::Result<()> {
     let staff = STAFF.len();
@@ -746,7 +746,7 @@ fn summary(
     writeln!(out, "  by severity: {}", severities.join(", "))?;
     writeln!(
         out,
-        "  breaches: response {}, fix start {}",
+        "  breaches: response {}, fix start {}; escalations recorded by the sweep: {escalations}",
         tally.response_breached, tally.fix_start_breached
     )?;
     writeln!(

@@ -29,7 +29,7 @@ pub struct Escalation {
 
 /// A new escalation.
 #[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = escalations)]
+#[diesel(table_name = escalations, treat_none_as_default_value = false)]
 pub struct NewEscalation<'a> {
     /// The ticket.
     pub ticket_id: i64,

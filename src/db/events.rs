@@ -30,7 +30,7 @@ pub struct Event {
 
 /// A new event.
 #[derive(Debug, Insertable)]
-#[diesel(table_name = ticket_events)]
+#[diesel(table_name = ticket_events, treat_none_as_default_value = false)]
 pub struct NewEvent<'a> {
     /// The ticket.
     pub ticket_id: i64,

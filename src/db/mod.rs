@@ -21,7 +21,7 @@ pub mod tokens;
 pub mod users;
 pub mod webhooks;
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::connection::SimpleConnection;
@@ -170,20 +170,66 @@ fn with_connect_timeout(url: &str) -> String {
     format!("{url}{separator}connect_timeout=3")
 }
 
+/// A pooled connection: the connection, when it was last known good, and whether a query
+/// on it found the database unreachable.
+pub struct PoolConn {
+    conn: DbConn,
+    checked: Instant,
+    broken: bool,
+}
+
+impl PoolConn {
+    /// Marks the connection as lost (a query found the database unreachable): the pool drops
+    /// it instead of handing it out again.
+    pub fn mark_broken(&mut self) {
+        self.broken = true;
+    }
+}
+
+impl std::fmt::Debug for PoolConn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PoolConn").field("broken", &self.broken).finish_non_exhaustive()
+    }
+}
+
+impl std::ops::Deref for PoolConn {
+    type Target = DbConn;
+
+    fn deref(&self) -> &DbConn {
+        &self.conn
+    }
+}
+
+impl std::ops::DerefMut for PoolConn {
+    fn deref_mut(&mut self) -> &mut DbConn {
+        &mut self.conn
+    }
+}
+
+/// A connection handed out within this long of its last check is not pinged again: under
+/// load that saves a round trip per request, and a connection lost meanwhile fails its
+/// query, is marked broken and dropped.
+const PING_AFTER_IDLE: Duration = Duration::from_secs(1);
+
 impl ManageConnection for Manager {
-    type Connection = DbConn;
+    type Connection = PoolConn;
     type Error = r2d2::Error;
 
-    fn connect(&self) -> Result<DbConn, r2d2::Error> {
-        connect(&self.target).map_err(r2d2::Error::ConnectionError)
+    fn connect(&self) -> Result<PoolConn, r2d2::Error> {
+        let conn = connect(&self.target).map_err(r2d2::Error::ConnectionError)?;
+        Ok(PoolConn { conn, checked: Instant::now(), broken: false })
     }
 
-    fn is_valid(&self, conn: &mut DbConn) -> Result<(), r2d2::Error> {
-        conn.ping().map_err(r2d2::Error::QueryError)
+    fn is_valid(&self, conn: &mut PoolConn) -> Result<(), r2d2::Error> {
+        if conn.checked.elapsed() >= PING_AFTER_IDLE {
+            conn.conn.ping().map_err(r2d2::Error::QueryError)?;
+        }
+        conn.checked = Instant::now();
+        Ok(())
     }
 
-    fn has_broken(&self, conn: &mut DbConn) -> bool {
-        conn.is_broken()
+    fn has_broken(&self, conn: &mut PoolConn) -> bool {
+        conn.broken || conn.conn.is_broken()
     }
 }
 

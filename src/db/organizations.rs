@@ -86,3 +86,22 @@ pub fn list(
     }
     query.load(conn)
 }
+
+/// An organization and, if they belong to it, one of its users, in one query (a receipt
+/// needs both).
+pub fn with_member(
+    conn: &mut DbConn,
+    id: i64,
+    user_id: i64,
+) -> QueryResult<Option<(Organization, Option<super::users::User>)>> {
+    use super::schema::users;
+    organizations::table
+        .filter(organizations::id.eq(id))
+        .left_join(
+            users::table
+                .on(users::id.eq(user_id).and(users::organization_id.eq(organizations::id))),
+        )
+        .select((Organization::as_select(), Option::<super::users::User>::as_select()))
+        .first(conn)
+        .optional()
+}

@@ -52,7 +52,7 @@ pub struct Message {
 
 /// A new message.
 #[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = outbox)]
+#[diesel(table_name = outbox, treat_none_as_default_value = false)]
 pub struct NewMessage {
     /// Stable id.
     pub event_id: String,

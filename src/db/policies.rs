@@ -103,6 +103,16 @@ pub fn latest_version(conn: &mut DbConn, policy_id: i64) -> QueryResult<Option<P
         .optional()
 }
 
+/// The id of a policy's latest version (what a new ticket is filed under).
+pub fn latest_version_id(conn: &mut DbConn, policy_id: i64) -> QueryResult<Option<i64>> {
+    policy_versions::table
+        .filter(policy_versions::policy_id.eq(policy_id))
+        .order(policy_versions::version.desc())
+        .select(policy_versions::id)
+        .first(conn)
+        .optional()
+}
+
 /// One version by id.
 pub fn find_version(conn: &mut DbConn, id: i64) -> QueryResult<Option<PolicyVersion>> {
     policy_versions::table.find(id).select(PolicyVersion::as_select()).first(conn).optional()

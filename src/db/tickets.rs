@@ -79,7 +79,7 @@ pub struct Ticket {
 
 /// A new ticket; the number is set right after the insert, from the id.
 #[derive(Debug, Insertable)]
-#[diesel(table_name = tickets)]
+#[diesel(table_name = tickets, treat_none_as_default_value = false)]
 pub struct NewTicket<'a> {
     /// Placeholder until the id is known.
     pub number: &'a str,

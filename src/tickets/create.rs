@@ -105,9 +105,9 @@ pub fn terms(
             (basic.id, None, false)
         }
     };
-    let version = db::policies::latest_version(conn, policy_id)?
+    let policy_version_id = db::policies::latest_version_id(conn, policy_id)?
         .ok_or(TicketError::NotFound("policy version"))?;
-    Ok(Terms { contract_id, oncall_24x7, policy_version_id: version.id })
+    Ok(Terms { contract_id, oncall_24x7, policy_version_id })
 }
 
 /// Coverage and deadlines if `actor`'s organization (or `organization_id`, for staff) filed

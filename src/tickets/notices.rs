@@ -200,10 +200,16 @@ fn clock_label(clock: ClockKind) -> &'static str {
     }
 }
 
-/// The reporter, if they are a customer (staff filing for themselves get no receipt).
-fn customer_reporter(conn: &mut DbConn, t: &Ticket) -> Result<Option<User>, TicketError> {
-    let reporter = db::users::find(conn, t.reporter_id, Some(t.organization_id))?;
-    Ok(reporter.filter(|u| u.active && u.role == Role::Customer.as_str()))
+/// The ticket's organization (name, time zone) and its reporter if they are an active
+/// customer of it (staff filing for themselves get no receipt), in one query.
+fn organization_and_reporter(
+    conn: &mut DbConn,
+    t: &Ticket,
+) -> Result<(String, Tz, Option<User>), TicketError> {
+    let (org, reporter) = db::organizations::with_member(conn, t.organization_id, t.reporter_id)?
+        .ok_or(TicketError::NotFound("organization"))?;
+    let reporter = reporter.filter(|u| u.active && u.role == Role::Customer.as_str());
+    Ok((org.name, zone(&org.timezone), reporter))
 }
 
 fn organization(conn: &mut DbConn, t: &Ticket) -> Result<(String, Tz), TicketError> {
@@ -220,7 +226,7 @@ pub fn ticket_created(
     next_opening: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
 ) -> Result<(), TicketError> {
-    let (org_name, tz) = organization(conn, ticket)?;
+    let (org_name, tz, reporter) = organization_and_reporter(conn, ticket)?;
     let fee = match (ticket.fee_minor, &ticket.fee_currency) {
         (Some(minor), Some(currency)) => {
             Some(format!("{} excl. VAT", Money { minor, currency: currency.clone() }))
@@ -238,7 +244,7 @@ pub fn ticket_created(
     })
     .collect();
     let mut batch = Batch::new(engine, ticket, now);
-    if let Some(reporter) = customer_reporter(conn, ticket)? {
+    if let Some(reporter) = reporter {
         let waiting = ticket.out_of_hours && !ticket.oncall_now;
         let data = json!({
             "ticket": ticket_data(ticket, &org_name, tz),
@@ -280,9 +286,9 @@ pub fn ticket_changed(
     message: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<(), TicketError> {
-    let (org_name, tz) = organization(conn, ticket)?;
+    let (org_name, tz, reporter) = organization_and_reporter(conn, ticket)?;
     let mut batch = Batch::new(engine, ticket, now);
-    if let Some(reporter) = customer_reporter(conn, ticket)? {
+    if let Some(reporter) = reporter {
         let data = json!({
             "ticket": ticket_data(ticket, &org_name, tz),
             "change": change,

@@ -14,6 +14,7 @@ use std::net::TcpListener;
 use std::sync::Arc;
 
 use actix_web::dev::Server;
+use actix_web::http::StatusCode;
 use actix_web::{App, HttpServer, middleware, web};
 
 use crate::clock::Clock;
@@ -56,7 +57,11 @@ impl AppState {
         let pool = self.pool.clone();
         web::block(move || {
             let mut conn = pool.get().map_err(|_| AppError::unavailable())?;
-            f(&mut conn)
+            let result = f(&mut conn);
+            if result.as_ref().is_err_and(|e| e.status == StatusCode::SERVICE_UNAVAILABLE) {
+                conn.mark_broken();
+            }
+            result
         })
         .await
         .map_err(AppError::internal)?
