@@ -12,6 +12,7 @@ use std::sync::{Arc, Barrier};
 
 use app::{TestApp, oslo};
 use chrono::{DateTime, Utc};
+use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use frist::auth::{Actor, Role};
 use frist::config::Config;
@@ -365,4 +366,39 @@ fn a_customer_who_accepts_the_fee_alerts_the_on_call_technician_at_once() {
     };
     assert_eq!(alerts(&now), ["vagt@frist.example"], "written with the ticket, before any sweep");
     assert!(alerts(&waits).is_empty(), "waiting for Monday alerts nobody");
+}
+
+#[test]
+fn a_resolution_committing_while_the_sweep_runs_is_never_overtaken() {
+    let Setup { app, customer, .. } = friday_evening();
+    let id = file_critical(&app, &customer);
+    // Monday 09:30: warning and breach are due. A resolution is in flight (its transaction
+    // holds the ticket) when a sweep starts; whichever way they interleave, nothing may
+    // escalate once the resolution has committed.
+    let now = oslo(2026, 3, 9, 9, 30);
+    let mut resolver = app.conn();
+    let begin = match &resolver {
+        frist::db::DbConn::Sqlite(_) => "BEGIN IMMEDIATE",
+        frist::db::DbConn::Postgres(_) => "BEGIN",
+    };
+    resolver.batch_execute(begin).unwrap_or_else(|e| panic!("{e}"));
+    diesel::update(tickets::table.find(id))
+        .set((
+            tickets::status.eq("resolved"),
+            tickets::resolved_at.eq(Some(frist::db::to_db(oslo(2026, 3, 9, 8, 0)))),
+            tickets::next_escalation_at.eq(None::<chrono::NaiveDateTime>),
+        ))
+        .execute(&mut resolver)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut sweeper = app.conn();
+    let engine = app.engine();
+    let sweep = std::thread::spawn(move || {
+        frist::jobs::sweep::tick(&mut sweeper, &engine, now).map(|r| r.fired.len())
+    });
+    resolver.batch_execute("COMMIT").unwrap_or_else(|e| panic!("{e}"));
+    let fired = sweep.join().unwrap_or_else(|_| panic!("sweep panicked"));
+    assert_eq!(fired.ok(), Some(0));
+    app.at(now);
+    assert_eq!(app.sweep().fired.len(), 0);
+    assert_eq!(recorded(&app, id), []);
 }

@@ -66,18 +66,25 @@ pub fn find(conn: &mut DbConn, id: i64, scope: Scope) -> QueryResult<Option<Cont
     query.first(conn).optional()
 }
 
-/// The contract of `organization_id` in force at `at` (the most recently started one).
-pub fn in_force(
+/// The contract of `organization_id` in force at `at` (the most recently started one), with
+/// the id of its policy's latest version, in one query: what a new ticket is filed under.
+pub fn in_force_with_version(
     conn: &mut DbConn,
     organization_id: i64,
     at: NaiveDateTime,
-) -> QueryResult<Option<Contract>> {
+) -> QueryResult<Option<(Contract, i64)>> {
+    use super::schema::policy_versions;
     contracts::table
+        .inner_join(policy_versions::table.on(policy_versions::policy_id.eq(contracts::policy_id)))
         .filter(contracts::organization_id.eq(organization_id))
         .filter(contracts::valid_from.le(at))
         .filter(contracts::valid_to.is_null().or(contracts::valid_to.gt(at)))
-        .order((contracts::valid_from.desc(), contracts::id.desc()))
-        .select(Contract::as_select())
+        .order((
+            contracts::valid_from.desc(),
+            contracts::id.desc(),
+            policy_versions::version.desc(),
+        ))
+        .select((Contract::as_select(), policy_versions::id))
         .first(conn)
         .optional()
 }

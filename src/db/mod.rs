@@ -147,9 +147,11 @@ pub fn connect(target: &DbTarget) -> Result<DbConn, ConnectionError> {
     match target {
         DbTarget::Sqlite(path) => {
             let mut conn = SqliteConnection::establish(path)?;
+            // The busy timeout first: switching to WAL needs the database lock, which another
+            // process opening or closing (a checkpoint on the last close) may hold a moment.
             conn.batch_execute(
-                "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
-                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+                "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
+                 PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
             )
             .map_err(|e| ConnectionError::BadConnection(e.to_string()))?;
             Ok(DbConn::Sqlite(conn))

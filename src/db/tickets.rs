@@ -233,9 +233,12 @@ pub fn insert(conn: &mut DbConn, new: &NewTicket<'_>) -> QueryResult<i64> {
         .get_result(c))
 }
 
-/// Sets the human number.
-pub fn set_number(conn: &mut DbConn, id: i64, number: &str) -> QueryResult<usize> {
-    diesel::update(tickets::table.find(id)).set(tickets::number.eq(number)).execute(conn)
+/// Sets the human number and returns the ticket as stored (one statement).
+pub fn set_number(conn: &mut DbConn, id: i64, number: &str) -> QueryResult<Ticket> {
+    crate::on_backend!(conn, c => diesel::update(tickets::table.find(id))
+        .set(tickets::number.eq(number))
+        .returning(Ticket::as_returning())
+        .get_result(c))
 }
 
 /// Writes the mutable state back.

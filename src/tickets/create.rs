@@ -95,19 +95,21 @@ pub fn terms(
     organization_id: i64,
     at: DateTime<Utc>,
 ) -> Result<Terms, TicketError> {
-    let contract = db::contracts::in_force(conn, organization_id, db::to_db(at))?;
-    let (policy_id, contract_id, oncall_24x7) = match &contract {
-        Some(c) => (c.policy_id, Some(c.id), c.oncall_24x7),
-        None => {
-            let name = &engine.provider().spec.basic_policy;
-            let basic = db::policies::find_by_name(conn, name)?
-                .ok_or(TicketError::NotFound("basic policy"))?;
-            (basic.id, None, false)
-        }
-    };
-    let policy_version_id = db::policies::latest_version_id(conn, policy_id)?
+    if let Some((contract, policy_version_id)) =
+        db::contracts::in_force_with_version(conn, organization_id, db::to_db(at))?
+    {
+        return Ok(Terms {
+            contract_id: Some(contract.id),
+            oncall_24x7: contract.oncall_24x7,
+            policy_version_id,
+        });
+    }
+    let name = &engine.provider().spec.basic_policy;
+    let basic =
+        db::policies::find_by_name(conn, name)?.ok_or(TicketError::NotFound("basic policy"))?;
+    let policy_version_id = db::policies::latest_version_id(conn, basic.id)?
         .ok_or(TicketError::NotFound("policy version"))?;
-    Ok(Terms { contract_id, oncall_24x7, policy_version_id })
+    Ok(Terms { contract_id: None, oncall_24x7: false, policy_version_id })
 }
 
 /// Coverage and deadlines if `actor`'s organization (or `organization_id`, for staff) filed
@@ -221,7 +223,7 @@ pub fn create(
             },
         )?;
         let year = reported_at.with_timezone(&engine.provider().timezone).format("%Y");
-        db::tickets::set_number(conn, id, &format!("T-{year}-{id:06}"))?;
+        let ticket = db::tickets::set_number(conn, id, &format!("T-{year}-{id:06}"))?;
         events::record(
             conn,
             id,
@@ -252,8 +254,6 @@ pub fn create(
                 ),
             )?;
         }
-        let ticket =
-            db::tickets::find(conn, id, db::Scope::All)?.ok_or(TicketError::NotFound("ticket"))?;
         notices::ticket_created(conn, engine, &ticket, Some(quote.next_opening), now)?;
         Ok(ticket)
     })
