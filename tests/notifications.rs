@@ -222,3 +222,45 @@ fn a_webhook_into_a_private_network_is_refused_unless_allowed() {
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(error.is_some_and(|e| e.contains("127.0.0.1")), "names the address");
 }
+
+#[test]
+fn a_stopping_worker_finishes_the_message_in_flight_and_gives_back_the_rest() {
+    let receiver = WebhookSink::gated();
+    let config = Config { webhook_allow_private: true, ..Config::default() };
+    let app = TestApp::start_with(oslo(2026, 3, 4, 10, 0), TestDb::new(), config.clone());
+    let (_, admin) = app.staff(Role::Admin, "ada@frist.example");
+    let hook = app.post(&admin, "/api/v1/webhooks", json!({"url": receiver.url("/in")}));
+    assert_eq!(hook.status, 201, "{}", hook.json);
+    let org = app.customer_org("Fjord Fisk AS", Some("level-2"), false);
+    let (_, customer) = app.user(org, Role::Customer, "kari@fjordfisk.no");
+    for title in ["One", "Two", "Three"] {
+        app.file(&customer, json!({"title": title, "severity": "serious", "category": "question"}));
+    }
+
+    // A pass claims all three and is inside the first send (its answer held) when the
+    // shutdown begins.
+    let stopping = std::sync::Arc::new(worker(&config));
+    let (pass_worker, mut conn, now) = (std::sync::Arc::clone(&stopping), app.conn(), app.now());
+    let running = std::thread::spawn(move || pass_worker.tick(&mut conn, now));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while receiver.requests().is_empty() {
+        assert!(std::time::Instant::now() < deadline, "the pass never sent anything");
+        std::thread::yield_now();
+    }
+    stopping.stop();
+    receiver.open();
+    let report = running.join().unwrap_or_else(|_| panic!("pass panicked"));
+    let report = report.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((report.claimed, report.delivered), (3, 1), "{report:?}");
+    let held: i64 = outbox::table
+        .filter(outbox::claimed_by.eq(stopping.id()))
+        .count()
+        .get_result(&mut app.conn())
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(held, 2, "the two not sent are still claimed");
+    assert_eq!(stopping.release(&mut app.conn()).ok(), Some(2));
+    // Another worker (a new id) takes them at once, without waiting for the lease.
+    let report = pass(&app, &worker(&config));
+    assert_eq!((report.claimed, report.delivered), (2, 2));
+    assert_eq!(receiver.requests().len(), 3);
+}

@@ -6,6 +6,8 @@
 //! delivered. A worker killed mid-send leaves its claim to lapse after the lease, and the
 //! message goes out again with the same event id, so receivers can drop the duplicate.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use chrono::{DateTime, Duration, Utc};
 
 use crate::config::Config;
@@ -58,6 +60,7 @@ pub struct Worker {
     mailer: Option<Mailer>,
     poster: Poster,
     retry: Retry,
+    stopping: AtomicBool,
 }
 
 /// Most messages claimed in one pass.
@@ -69,7 +72,7 @@ impl Worker {
     #[must_use]
     pub fn new(mailer: Option<Mailer>, poster: Poster, retry: Retry) -> Self {
         let id = format!("{}-{:016x}", std::process::id(), rand::random::<u64>());
-        Self { id, mailer, poster, retry }
+        Self { id, mailer, poster, retry, stopping: AtomicBool::new(false) }
     }
 
     /// A worker as the configuration says.
@@ -115,6 +118,10 @@ impl Worker {
             db::outbox::claim(conn, &self.id, db::to_db(now), lease_until, BATCH, channel)?;
         let mut report = Report { claimed: claimed.len(), ..Report::default() };
         for message in claimed {
+            // Shutting down: what is left stays claimed until `release` gives it back.
+            if self.stopping.load(Ordering::SeqCst) {
+                break;
+            }
             let outcome = self.send(conn, &message);
             match outcome {
                 Ok(()) => {
@@ -186,6 +193,12 @@ impl Worker {
             }
             other => Err(DeliveryError::Permanent(format!("unknown channel {other:?}"))),
         }
+    }
+
+    /// Stops sending: a pass in progress finishes the message it is sending and leaves the
+    /// rest of its batch for [`Worker::release`].
+    pub fn stop(&self) {
+        self.stopping.store(true, Ordering::SeqCst);
     }
 
     /// Gives back what this worker holds (graceful shutdown): another worker may take it

@@ -107,9 +107,10 @@ impl Jobs {
         Ok(Self { scheduler, state, worker, sweeping, delivering })
     }
 
-    /// Stops claiming work, waits for the passes in flight, and gives back the messages
-    /// this worker still holds.
+    /// Stops claiming work, lets the passes in flight finish the message each is sending,
+    /// and gives back the messages this worker still holds.
     pub async fn stop(mut self) {
+        self.worker.stop();
         if let Err(error) = self.scheduler.shutdown().await {
             tracing::warn!(%error, "stopping the scheduler");
         }

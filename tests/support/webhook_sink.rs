@@ -6,7 +6,7 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread;
 
 /// One received request.
@@ -36,12 +36,15 @@ struct State {
     requests: Vec<Request>,
     statuses: Vec<u16>,
     answered: usize,
+    /// While `true`, answers wait (see [`WebhookSink::gated`]).
+    held: bool,
 }
 
 /// A running webhook receiver; it lives until the test process ends.
 pub struct WebhookSink {
     addr: SocketAddr,
     state: Arc<Mutex<State>>,
+    gate: Arc<Condvar>,
 }
 
 impl WebhookSink {
@@ -60,18 +63,34 @@ impl WebhookSink {
             requests: Vec::new(),
             statuses: if statuses.is_empty() { vec![200] } else { statuses.to_vec() },
             answered: 0,
+            held: false,
         }));
-        let shared = Arc::clone(&state);
+        let gate = Arc::new(Condvar::new());
+        let (shared, opened) = (Arc::clone(&state), Arc::clone(&gate));
         thread::spawn(move || {
             for stream in listener.incoming() {
                 let Ok(stream) = stream else { continue };
-                let shared = Arc::clone(&shared);
+                let (shared, opened) = (Arc::clone(&shared), Arc::clone(&opened));
                 thread::spawn(move || {
-                    let _ = serve(stream, &shared);
+                    let _ = serve(stream, &shared, &opened);
                 });
             }
         });
-        WebhookSink { addr, state }
+        WebhookSink { addr, state, gate }
+    }
+
+    /// Answers 200, but only once [`WebhookSink::open`] is called: requests are recorded
+    /// on arrival and their answers held, so a test can act while a send is in flight.
+    pub fn gated() -> WebhookSink {
+        let sink = Self::start();
+        lock(&sink.state).held = true;
+        sink
+    }
+
+    /// Lets held and future answers go.
+    pub fn open(&self) {
+        lock(&self.state).held = false;
+        self.gate.notify_all();
     }
 
     /// `http://127.0.0.1:{port}{path}`.
@@ -95,7 +114,7 @@ fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
 }
 
 /// Reads one request, records it, answers, closes.
-fn serve(stream: TcpStream, state: &Mutex<State>) -> std::io::Result<()> {
+fn serve(stream: TcpStream, state: &Mutex<State>, gate: &Condvar) -> std::io::Result<()> {
     let mut reader = BufReader::new(stream.try_clone()?);
     let mut out = stream;
 
@@ -130,6 +149,9 @@ fn serve(stream: TcpStream, state: &Mutex<State>) -> std::io::Result<()> {
     let status = {
         let mut guard = lock(state);
         guard.requests.push(Request { method, path, headers, body });
+        while guard.held {
+            guard = gate.wait(guard).unwrap_or_else(PoisonError::into_inner);
+        }
         let index = guard.answered.min(guard.statuses.len() - 1);
         guard.answered += 1;
         guard.statuses[index]
