@@ -384,13 +384,20 @@ impl Work<'_> {
     /// history; records an event with the reason when a deadline moved.
     fn recompute(&mut self, reason: &str) -> Result<(), TicketError> {
         let before = stored(&self.state);
-        let after = compute(self.conn, self.engine, &self.ticket, &self.state, self.now)?;
+        let pauses = pauses(self.conn, self.ticket.id)?;
+        let after = compute(self.conn, self.engine, &self.ticket, &self.state, &pauses, self.now)?;
         self.state.response_due_at = after.response_due_at.map(db::to_db);
         self.state.fix_start_due_at = after.fix_start_due_at.map(db::to_db);
         self.state.resolve_due_at = after.resolve_due_at.map(db::to_db);
         self.state.next_due_at = after.next_due_at.map(db::to_db);
-        let pending =
-            escalate::pending(self.conn, self.engine, &self.ticket, &self.state, self.now)?;
+        let pending = escalate::pending(
+            self.conn,
+            self.engine,
+            &self.ticket,
+            &self.state,
+            &pauses,
+            self.now,
+        )?;
         self.state.next_escalation_at = escalate::next_instant(&pending).map(db::to_db);
         if before != after {
             self.event(
@@ -454,17 +461,17 @@ pub fn history<'a>(
     })
 }
 
-/// The deadlines the engine gives for a ticket in `state` at `now`.
+/// The deadlines the engine gives for a ticket in `state` with its `pauses` at `now`.
 pub fn compute(
     conn: &mut DbConn,
     engine: &Engine,
     ticket: &Ticket,
     state: &TicketState,
+    pauses: &[Pause],
     now: DateTime<Utc>,
 ) -> Result<Deadlines, TicketError> {
     let policy = engine.policy_version(conn, state.policy_version_id)?;
-    let pauses = pauses(conn, ticket.id)?;
-    let history = history(ticket, state, &pauses)?;
+    let history = history(ticket, state, pauses)?;
     deadlines::stamp(engine.sla(), &policy, &history, now)
         .map_err(|e| TicketError::time("reported_at", e))
 }

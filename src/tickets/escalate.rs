@@ -13,6 +13,7 @@ use serde::Serialize;
 
 use crate::db::tickets::{Ticket, TicketState};
 use crate::db::{self, DbConn, Scope};
+use crate::sla::clock::Pause;
 use crate::sla::{ClockKind, Level};
 
 use super::actions::{history, pauses};
@@ -36,17 +37,17 @@ fn key(t: &Threshold) -> Key {
     (t.clock, t.level, t.started_at)
 }
 
-/// The thresholds of a ticket in `state` not yet recorded, and the earliest of them.
+/// The thresholds of a ticket in `state` with its `pauses` not yet recorded.
 pub fn pending(
     conn: &mut DbConn,
     engine: &Engine,
     ticket: &Ticket,
     state: &TicketState,
+    pauses: &[Pause],
     now: DateTime<Utc>,
 ) -> Result<Vec<Threshold>, TicketError> {
     let policy = engine.policy_version(conn, state.policy_version_id)?;
-    let pauses = pauses(conn, ticket.id)?;
-    let history = history(ticket, state, &pauses)?;
+    let history = history(ticket, state, pauses)?;
     let thresholds = deadlines::thresholds(engine.sla(), &policy, &history, now)
         .map_err(|e| TicketError::time("reported_at", e))?;
     if thresholds.is_empty() {
@@ -83,7 +84,8 @@ pub fn escalate(
         return Ok(Vec::new());
     };
     let state = ticket.state();
-    let pending = pending(conn, engine, &ticket, &state, now)?;
+    let pauses = pauses(conn, ticket_id)?;
+    let pending = pending(conn, engine, &ticket, &state, &pauses, now)?;
     let mut fired = Vec::new();
     let mut next: Option<DateTime<Utc>> = None;
     for threshold in pending {
