@@ -11,6 +11,8 @@ use crate::config::Config;
 use crate::db::{self, DbTarget, PoolOptions};
 use crate::notify::render::Renderer;
 use crate::tickets::Engine;
+use crate::tickets::filing::Reference;
+use crate::tickets::filing::queue::FilingQueue;
 use crate::web::{self, AppState, Settings};
 
 /// Opens the database (creating and migrating it) and loads the configuration.
@@ -28,10 +30,15 @@ pub fn state(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<AppState>
     let mut conn = db::connect(&target)?;
     db::migrate(&mut conn)?;
     crate::accounts::bootstrap(&mut conn, &sla, clock.now())?;
+    let engine = Arc::new(Engine::new(sla, Renderer::new(config.email_templates.as_deref())?));
+    let reference = Arc::new(Reference::new());
+    let filings = FilingQueue::start(pool.clone(), &target, engine.clone(), reference.clone())?;
     Ok(AppState {
         pool,
-        engine: Arc::new(Engine::new(sla, Renderer::new(config.email_templates.as_deref())?)),
+        engine,
         clock,
+        reference,
+        filings: Arc::new(filings),
         settings: Settings {
             session_hours: config.session_hours,
             secure_cookies: config.secure_cookies,

@@ -98,6 +98,7 @@ pub fn serve(config: &Config) -> anyhow::Result<()> {
     let state = crate::app::state(config, Arc::new(SystemClock))?;
     let worker = config.jobs.then(|| crate::jobs::deliver::Worker::from_config(config));
     let worker = worker.transpose()?;
+    let state_filings = state.filings.clone();
     let mut running = crate::app::bind(&config.bind, state.clone(), config.workers)?;
     tracing::info!(addr = %running.addr, "frist listening");
     let server = running.take_server().context("server already taken")?;
@@ -107,6 +108,8 @@ pub fn serve(config: &Config) -> anyhow::Result<()> {
             None => None,
         };
         let served = server.await;
+        // Every accepted filing is answered by now; the writers end on an empty queue.
+        state_filings.stop();
         if let Some(jobs) = jobs {
             jobs.stop().await;
         }

@@ -89,6 +89,28 @@ pub fn in_force_with_version(
         .optional()
 }
 
+/// Every contract of `organization_id`, each with the id of its policy's latest version
+/// (what [`in_force_with_version`] chooses among, for a caller that keeps them).
+pub fn of_organization_with_versions(
+    conn: &mut DbConn,
+    organization_id: i64,
+) -> QueryResult<Vec<(Contract, i64)>> {
+    use super::schema::policy_versions;
+    let rows: Vec<(Contract, i64, i32)> = contracts::table
+        .inner_join(policy_versions::table.on(policy_versions::policy_id.eq(contracts::policy_id)))
+        .filter(contracts::organization_id.eq(organization_id))
+        .order((contracts::id.asc(), policy_versions::version.desc()))
+        .select((Contract::as_select(), policy_versions::id, policy_versions::version))
+        .load(conn)?;
+    let mut latest: Vec<(Contract, i64)> = Vec::new();
+    for (contract, version_id, _) in rows {
+        if latest.last().is_none_or(|(c, _)| c.id != contract.id) {
+            latest.push((contract, version_id));
+        }
+    }
+    Ok(latest)
+}
+
 /// A page of contracts by id within `scope`.
 pub fn list(
     conn: &mut DbConn,

@@ -29,7 +29,7 @@ pub struct Event {
 }
 
 /// A new event.
-#[derive(Debug, Insertable)]
+#[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = ticket_events, treat_none_as_default_value = false)]
 pub struct NewEvent<'a> {
     /// The ticket.

@@ -10,11 +10,13 @@ pub mod calendars;
 pub mod contracts;
 pub mod escalations;
 pub mod events;
+pub mod filings;
 pub mod oncall;
 pub mod organizations;
 pub mod outbox;
 pub mod pauses;
 pub mod policies;
+pub mod reference;
 pub mod schema;
 pub mod tickets;
 pub mod tokens;
@@ -92,6 +94,9 @@ pub enum DbError {
     /// A query failed.
     #[error("database error: {0}")]
     Query(#[from] diesel::result::Error),
+    /// The database cannot take work now (unreachable, or the service is stopping).
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
     /// Running migrations failed.
     #[error("migrations failed: {0}")]
     Migration(String),
@@ -273,6 +278,39 @@ pub fn migrate(conn: &mut DbConn) -> Result<(), DbError> {
         tracing::info!(applied, "database migrated");
     }
     Ok(())
+}
+
+/// Runs `f` in one transaction; anything it returns as an error rolls everything back.
+/// Inside a transaction already, it runs in a savepoint.
+///
+/// On SQLite the transaction begins `IMMEDIATE`: a deferred one that reads first and then
+/// writes gets `SQLITE_BUSY` at once (the busy timeout does not apply to that upgrade) when
+/// another writer is active, so concurrent writers would fail instead of waiting.
+pub fn transaction<T, E>(
+    conn: &mut DbConn,
+    f: impl FnOnce(&mut DbConn) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+{
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    let DbConn::Sqlite(sqlite) = conn else { return conn.transaction(f) };
+    match AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE") {
+        Ok(()) => {}
+        Err(diesel::result::Error::AlreadyInTransaction) => return conn.transaction(f),
+        Err(e) => return Err(e.into()),
+    }
+    type Manager = <DbConn as Connection>::TransactionManager;
+    match f(conn) {
+        Ok(value) => {
+            Manager::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(e) => {
+            Manager::rollback_transaction(conn)?;
+            Err(e)
+        }
+    }
 }
 
 /// An instant as stored: UTC without offset.

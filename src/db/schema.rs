@@ -200,6 +200,13 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    reference_epoch (id) {
+        id -> Integer,
+        epoch -> BigInt,
+    }
+}
+
 diesel::joinable!(users -> organizations (organization_id));
 diesel::joinable!(auth_tokens -> users (user_id));
 diesel::joinable!(policy_versions -> policies (policy_id));
@@ -229,4 +236,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     oncall_shifts,
     webhooks,
     outbox,
+    reference_epoch,
 );

@@ -8,8 +8,8 @@ use super::schema::tickets;
 use super::{DbConn, Scope};
 
 /// A ticket row.
-#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
-#[diesel(table_name = tickets)]
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Insertable)]
+#[diesel(table_name = tickets, treat_none_as_default_value = false)]
 pub struct Ticket {
     /// Id.
     pub id: i64,
@@ -74,64 +74,6 @@ pub struct Ticket {
     /// Nearest deadline of a running clock (for sorting).
     pub next_due_at: Option<NaiveDateTime>,
     /// Next escalation threshold not yet fired (the sweep reads only tickets past theirs).
-    pub next_escalation_at: Option<NaiveDateTime>,
-}
-
-/// A new ticket; the number is set right after the insert, from the id.
-#[derive(Debug, Insertable)]
-#[diesel(table_name = tickets, treat_none_as_default_value = false)]
-pub struct NewTicket<'a> {
-    /// Placeholder until the id is known.
-    pub number: &'a str,
-    /// Customer organization.
-    pub organization_id: i64,
-    /// Reporter.
-    pub reporter_id: i64,
-    /// Assignee.
-    pub assignee_id: Option<i64>,
-    /// Contract.
-    pub contract_id: Option<i64>,
-    /// Policy version.
-    pub policy_version_id: i64,
-    /// Title.
-    pub title: &'a str,
-    /// Description.
-    pub description: &'a str,
-    /// Severity.
-    pub severity: &'a str,
-    /// Category.
-    pub category: &'a str,
-    /// Channel.
-    pub channel: &'a str,
-    /// Status.
-    pub status: &'a str,
-    /// Clock start.
-    pub reported_at: NaiveDateTime,
-    /// Row written.
-    pub created_at: NaiveDateTime,
-    /// Last change.
-    pub updated_at: NaiveDateTime,
-    /// Out of hours.
-    pub out_of_hours: bool,
-    /// On-call now chosen.
-    pub oncall_now: bool,
-    /// Fee.
-    pub fee_minor: Option<i64>,
-    /// Fee currency.
-    pub fee_currency: Option<&'a str>,
-    /// Fee accepted by.
-    pub fee_accepted_by: Option<i64>,
-    /// Fee accepted at.
-    pub fee_accepted_at: Option<NaiveDateTime>,
-    /// Response deadline.
-    pub response_due_at: Option<NaiveDateTime>,
-    /// Fix-start deadline.
-    pub fix_start_due_at: Option<NaiveDateTime>,
-    /// Resolve deadline.
-    pub resolve_due_at: Option<NaiveDateTime>,
-    /// Nearest deadline.
-    pub next_due_at: Option<NaiveDateTime>,
-    /// Next escalation threshold.
     pub next_escalation_at: Option<NaiveDateTime>,
 }
 
@@ -223,22 +165,6 @@ impl Ticket {
             ..self.clone()
         }
     }
-}
-
-/// Inserts and returns the new id.
-pub fn insert(conn: &mut DbConn, new: &NewTicket<'_>) -> QueryResult<i64> {
-    crate::on_backend!(conn, c => diesel::insert_into(tickets::table)
-        .values(new)
-        .returning(tickets::id)
-        .get_result(c))
-}
-
-/// Sets the human number and returns the ticket as stored (one statement).
-pub fn set_number(conn: &mut DbConn, id: i64, number: &str) -> QueryResult<Ticket> {
-    crate::on_backend!(conn, c => diesel::update(tickets::table.find(id))
-        .set(tickets::number.eq(number))
-        .returning(Ticket::as_returning())
-        .get_result(c))
 }
 
 /// Writes the mutable state back.

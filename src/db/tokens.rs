@@ -50,6 +50,21 @@ pub fn user_for(
         .optional()
 }
 
+/// The holder of a token with this hash that has not been revoked, with its expiry, whether
+/// or not it has expired or its user is active (the caller decides at its `now`).
+pub fn holder(
+    conn: &mut DbConn,
+    token_hash: &str,
+) -> QueryResult<Option<(Option<NaiveDateTime>, User)>> {
+    auth_tokens::table
+        .inner_join(users::table)
+        .filter(auth_tokens::token_hash.eq(token_hash))
+        .filter(auth_tokens::revoked_at.is_null())
+        .select((auth_tokens::expires_at, User::as_select()))
+        .first(conn)
+        .optional()
+}
+
 /// Revokes one token by hash.
 pub fn revoke(conn: &mut DbConn, token_hash: &str, now: NaiveDateTime) -> QueryResult<usize> {
     diesel::update(auth_tokens::table.filter(auth_tokens::token_hash.eq(token_hash)))

@@ -1,7 +1,7 @@
-//! Filing a ticket: choose the policy version from the contract in force, decide coverage
-//! and the start-up fee (only with recorded consent), stamp the deadlines and the first
-//! escalation instant, number it, write the `created` (and `fee_accepted`) events and queue
-//! the receipt — in one transaction.
+//! Filing a ticket: the request, the rules that decide it (who may file for whom, back-dating,
+//! the policy version from the contract in force, coverage and the start-up fee only with
+//! recorded consent) and the fee preview. [`super::filing`] applies them and writes the
+//! ticket with its events and receipt in one transaction.
 
 use chrono::{DateTime, Duration, SubsecRound, Utc};
 use serde::{Deserialize, Serialize};
@@ -11,10 +11,12 @@ use crate::db::{self, DbConn};
 use crate::sla::coverage::{self, FeeQuote, OutOfHoursChoice};
 use crate::sla::{Money, Policy, Severity};
 
+use crate::db::users::User;
+
 use super::deadlines::{self, History};
-use super::events::{self, EventKind};
-use super::kinds::{Category, Channel, Status};
-use super::{Engine, TicketError, escalate, notices, transaction};
+use super::filing::{self, reference::OrganizationTerms};
+use super::kinds::{Category, Channel};
+use super::{Engine, TicketError};
 
 /// How far back a technician may date a phone ticket.
 pub const MAX_BACKDATE_HOURS: i64 = 72;
@@ -136,7 +138,7 @@ pub fn preview(
     })
 }
 
-fn quote(
+pub(super) fn quote(
     engine: &Engine,
     policy: &Policy,
     terms: &Terms,
@@ -146,7 +148,7 @@ fn quote(
         .map_err(|e| TicketError::time("reported_at", e))
 }
 
-fn fresh_history(
+pub(super) fn fresh_history(
     reported_at: DateTime<Utc>,
     severity: Severity,
     category: Category,
@@ -164,7 +166,7 @@ fn fresh_history(
     }
 }
 
-/// Files a ticket for `actor`; returns it as stored.
+/// Files a ticket for `actor` in a transaction of its own; returns it as stored.
 pub fn create(
     conn: &mut DbConn,
     engine: &Engine,
@@ -172,94 +174,24 @@ pub fn create(
     request: &NewTicketRequest,
     now: DateTime<Utc>,
 ) -> Result<db::tickets::Ticket, TicketError> {
-    validate_text(request)?;
-    transaction(conn, |conn| {
-        let organization_id = organization(conn, actor, request)?;
-        let reporter_id = reporter(conn, actor, request, organization_id)?;
-        let channel = channel(actor, request)?;
-        let reported_at = reported_at(actor, request, channel, now)?;
-
-        let terms = terms(conn, engine, organization_id, reported_at)?;
-        let policy = engine.policy_version(conn, terms.policy_version_id)?;
-        let quote = quote(engine, &policy, &terms, reported_at)?;
-        let fee = fee(&quote, request)?;
-        let history = fresh_history(reported_at, request.severity, request.category);
-        let deadlines = deadlines::stamp(engine.sla(), &policy, &history, now)
-            .map_err(|e| TicketError::time("reported_at", e))?;
-        let thresholds = deadlines::thresholds(engine.sla(), &policy, &history, now)
-            .map_err(|e| TicketError::time("reported_at", e))?;
-
-        let placeholder = format!("pending-{}", crate::auth::secret::generate().1);
-        let at = db::to_db(now);
-        let id = db::tickets::insert(
-            conn,
-            &db::tickets::NewTicket {
-                number: &placeholder,
-                organization_id,
-                reporter_id,
-                assignee_id: None,
-                contract_id: terms.contract_id,
-                policy_version_id: terms.policy_version_id,
-                title: request.title.trim(),
-                description: &request.description,
-                severity: request.severity.as_str(),
-                category: request.category.as_str(),
-                channel: channel.as_str(),
-                status: Status::Open.as_str(),
-                reported_at: db::to_db(reported_at),
-                created_at: at,
-                updated_at: at,
-                out_of_hours: quote.out_of_hours(),
-                oncall_now: fee.is_some(),
-                fee_minor: fee.as_ref().map(|f| f.minor),
-                fee_currency: fee.as_ref().map(|f| f.currency.as_str()),
-                fee_accepted_by: fee.as_ref().map(|_| actor.user_id),
-                fee_accepted_at: fee.as_ref().map(|_| at),
-                response_due_at: deadlines.response_due_at.map(db::to_db),
-                fix_start_due_at: deadlines.fix_start_due_at.map(db::to_db),
-                resolve_due_at: deadlines.resolve_due_at.map(db::to_db),
-                next_due_at: deadlines.next_due_at.map(db::to_db),
-                next_escalation_at: escalate::next_instant(&thresholds).map(db::to_db),
-            },
-        )?;
-        let year = reported_at.with_timezone(&engine.provider().timezone).format("%Y");
-        let ticket = db::tickets::set_number(conn, id, &format!("T-{year}-{id:06}"))?;
-        events::record(
-            conn,
-            id,
-            now,
-            Some(actor.user_id),
-            EventKind::Created,
-            None,
-            Some(serde_json::json!({
-                "policy": policy.name,
-                "policy_version_id": terms.policy_version_id,
-                "reported_at": reported_at,
-                "coverage": quote.coverage,
-                "next_opening": quote.next_opening,
-                "out_of_hours_choice": request.out_of_hours_choice.filter(|_| quote.out_of_hours()),
-                "deadlines": deadlines,
-            })),
-        )?;
-        if let Some(fee) = &fee {
-            events::record(
-                conn,
-                id,
-                now,
-                Some(actor.user_id),
-                EventKind::FeeAccepted,
-                None,
-                Some(
-                    serde_json::json!({"fee": fee, "accepted_by": actor.user_id, "accepted_at": now}),
-                ),
-            )?;
-        }
-        notices::ticket_created(conn, engine, &ticket, Some(quote.next_opening), now)?;
-        Ok(ticket)
-    })
+    let submission = filing::Submission {
+        filer: filing::Filer::Actor(actor.clone()),
+        request: request.clone(),
+        now,
+    };
+    let reference = filing::Reference::new();
+    let mut reserve = db::filings::IdReserve::new(1);
+    let gate = db::filings::WriteGate::open();
+    let mut desk = filing::Desk { reserve: &mut reserve, gate: &gate };
+    let mut answers =
+        filing::file_batch(conn, engine, &reference, &mut desk, std::slice::from_ref(&submission));
+    match answers.pop() {
+        Some(answer) => answer.map(|filed| filed.ticket),
+        None => Err(TicketError::Conflict("the filing was not written".into())),
+    }
 }
 
-fn validate_text(request: &NewTicketRequest) -> Result<(), TicketError> {
+pub(super) fn validate_text(request: &NewTicketRequest) -> Result<(), TicketError> {
     let title = request.title.trim();
     if title.is_empty() {
         return Err(TicketError::invalid("title", "must not be empty"));
@@ -279,8 +211,8 @@ fn validate_text(request: &NewTicketRequest) -> Result<(), TicketError> {
     Ok(())
 }
 
-fn organization(
-    conn: &mut DbConn,
+/// The organization the ticket is for: the customer's own, or the one staff name.
+pub(super) fn organization_id(
     actor: &Actor,
     request: &NewTicketRequest,
 ) -> Result<i64, TicketError> {
@@ -293,30 +225,42 @@ fn organization(
         }
         return Ok(actor.organization_id);
     }
-    let id = request.organization_id.ok_or_else(|| {
-        TicketError::invalid("organization_id", "required when staff file a ticket")
-    })?;
-    match db::organizations::find(conn, id)? {
-        Some(org) if !org.is_provider => Ok(org.id),
+    request
+        .organization_id
+        .ok_or_else(|| TicketError::invalid("organization_id", "required when staff file a ticket"))
+}
+
+/// The organization as found: staff must name a customer organization that exists.
+pub(super) fn check_organization<T: std::ops::Deref<Target = OrganizationTerms>>(
+    actor: &Actor,
+    id: i64,
+    found: Option<T>,
+) -> Result<T, TicketError> {
+    match found {
+        Some(org) if !org.organization.is_provider || !actor.is_staff() => Ok(org),
         Some(_) => Err(TicketError::invalid("organization_id", "must be a customer organization")),
-        None => Err(TicketError::invalid("organization_id", format!("no organization {id}"))),
+        None if actor.is_staff() => {
+            Err(TicketError::invalid("organization_id", format!("no organization {id}")))
+        }
+        None => Err(TicketError::NotFound("organization")),
     }
 }
 
-fn reporter(
-    conn: &mut DbConn,
+/// The reporter as found: the filer, or (staff only) a user of the organization.
+pub(super) fn check_reporter<T: std::ops::Deref<Target = User>>(
     actor: &Actor,
     request: &NewTicketRequest,
     organization_id: i64,
-) -> Result<i64, TicketError> {
+    found: Option<T>,
+) -> Result<T, TicketError> {
     match request.reporter_id {
-        None => Ok(actor.user_id),
+        None => found.ok_or(TicketError::NotFound("user")),
         Some(_) if !actor.is_staff() => {
             Err(TicketError::invalid("reporter_id", "only staff may file for someone else"))
         }
-        Some(id) => match db::users::find(conn, id, Some(organization_id))? {
-            Some(user) => Ok(user.id),
-            None => Err(TicketError::invalid(
+        Some(id) => match found {
+            Some(user) if user.organization_id == organization_id => Ok(user),
+            _ => Err(TicketError::invalid(
                 "reporter_id",
                 format!("no user {id} in organization {organization_id}"),
             )),
@@ -324,7 +268,7 @@ fn reporter(
     }
 }
 
-fn channel(actor: &Actor, request: &NewTicketRequest) -> Result<Channel, TicketError> {
+pub(super) fn channel(actor: &Actor, request: &NewTicketRequest) -> Result<Channel, TicketError> {
     match (actor.is_staff(), request.channel) {
         (true, None) => Ok(Channel::Phone),
         (false, None) => Ok(Channel::Portal),
@@ -335,7 +279,7 @@ fn channel(actor: &Actor, request: &NewTicketRequest) -> Result<Channel, TicketE
     }
 }
 
-fn reported_at(
+pub(super) fn reported_at(
     actor: &Actor,
     request: &NewTicketRequest,
     channel: Channel,
@@ -368,7 +312,10 @@ fn reported_at(
 
 /// The fee to charge: only out of hours, only with `oncall_now`, only with consent to the
 /// exact amount quoted.
-fn fee(quote: &FeeQuote, request: &NewTicketRequest) -> Result<Option<Money>, TicketError> {
+pub(super) fn fee(
+    quote: &FeeQuote,
+    request: &NewTicketRequest,
+) -> Result<Option<Money>, TicketError> {
     let Some(quoted) = &quote.oncall_fee else { return Ok(None) };
     let choice = request.out_of_hours_choice.ok_or_else(|| {
         TicketError::invalid(

@@ -10,6 +10,7 @@ pub mod deadlines;
 pub mod engine;
 pub mod escalate;
 pub mod events;
+pub mod filing;
 pub mod kinds;
 pub mod notices;
 pub mod view;
@@ -26,6 +27,10 @@ pub enum TicketError {
     /// indistinguishable from missing ones).
     #[error("{0} not found")]
     NotFound(&'static str),
+    /// The credentials no longer admit anyone (a token revoked or expired, a user
+    /// deactivated, since the request was let in).
+    #[error("not signed in")]
+    Unauthenticated,
     /// The caller's role may not do this.
     #[error("forbidden: {0}")]
     Forbidden(String),
@@ -68,32 +73,11 @@ impl TicketError {
     }
 }
 
-/// Runs `f` in one transaction; anything it returns as an error rolls everything back.
-///
-/// On SQLite the transaction begins `IMMEDIATE`: a deferred one that reads first and then
-/// writes gets `SQLITE_BUSY` at once (the busy timeout does not apply to that upgrade) when
-/// another writer is active, so concurrent filings failed with 503.
+/// Runs `f` in one transaction ([`db::transaction`]); anything it returns as an error rolls
+/// everything back.
 pub fn transaction<T>(
     conn: &mut DbConn,
     f: impl FnOnce(&mut DbConn) -> Result<T, TicketError>,
 ) -> Result<T, TicketError> {
-    use diesel::Connection;
-    use diesel::connection::{AnsiTransactionManager, TransactionManager};
-    let DbConn::Sqlite(sqlite) = conn else { return conn.transaction(f) };
-    match AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE") {
-        Ok(()) => {}
-        Err(diesel::result::Error::AlreadyInTransaction) => return conn.transaction(f),
-        Err(e) => return Err(e.into()),
-    }
-    type Manager = <DbConn as Connection>::TransactionManager;
-    match f(conn) {
-        Ok(value) => {
-            Manager::commit_transaction(conn)?;
-            Ok(value)
-        }
-        Err(e) => {
-            Manager::rollback_transaction(conn)?;
-            Err(e)
-        }
-    }
+    db::transaction(conn, f)
 }

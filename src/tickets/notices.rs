@@ -19,8 +19,10 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::auth::Role;
+use crate::db::organizations::Organization;
 use crate::db::tickets::Ticket;
 use crate::db::users::User;
+use crate::db::webhooks::Webhook;
 use crate::db::{self, DbConn};
 use crate::sla::{ClockKind, Level, Money};
 
@@ -116,7 +118,12 @@ impl<'a> Batch<'a> {
         topic: &str,
         data: serde_json::Value,
     ) -> Result<(), TicketError> {
-        for hook in db::webhooks::active(conn)? {
+        self.webhooks_to(&db::webhooks::active(conn)?, topic, &data);
+        Ok(())
+    }
+
+    fn webhooks_to(&mut self, hooks: &[Webhook], topic: &str, data: &serde_json::Value) {
+        for hook in hooks {
             let id = event_id();
             let body = json!({
                 "event_id": id,
@@ -131,7 +138,7 @@ impl<'a> Batch<'a> {
                 topic: topic.to_owned(),
                 ticket_id: Some(self.ticket.id),
                 webhook_id: Some(hook.id),
-                recipient: hook.url,
+                recipient: hook.url.clone(),
                 subject: topic.to_owned(),
                 body: body.to_string(),
                 html: None,
@@ -139,7 +146,6 @@ impl<'a> Batch<'a> {
                 next_attempt_at: db::to_db(self.now),
             });
         }
-        Ok(())
     }
 
     fn write(self, conn: &mut DbConn) -> Result<usize, TicketError> {
@@ -218,15 +224,31 @@ fn organization(conn: &mut DbConn, t: &Ticket) -> Result<(String, Tz), TicketErr
     Ok((org.name, zone(&org.timezone)))
 }
 
+/// Who hears of a new ticket, as the filing read them.
+#[derive(Debug)]
+pub struct Audience<'a> {
+    /// The ticket's organization (name and time zone for the receipt).
+    pub organization: &'a Organization,
+    /// The reporter: gets the receipt if an active customer; named in the on-call alert.
+    pub reporter: &'a User,
+    /// Staff to alert when the on-call technician was requested with the fee (the one on
+    /// call, or the managers); ignored otherwise.
+    pub oncall: &'a [User],
+    /// Active webhook endpoints.
+    pub webhooks: &'a [Webhook],
+}
+
 /// A ticket was filed: the receipt, the on-call alert when the fee was accepted, webhooks.
+/// Pure: the caller read the audience.
 pub fn ticket_created(
-    conn: &mut DbConn,
     engine: &Engine,
     ticket: &Ticket,
+    audience: &Audience<'_>,
     next_opening: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
-) -> Result<(), TicketError> {
-    let (org_name, tz, reporter) = organization_and_reporter(conn, ticket)?;
+) -> Result<Vec<db::outbox::NewMessage>, TicketError> {
+    let org_name = &audience.organization.name;
+    let tz = zone(&audience.organization.timezone);
     let fee = match (ticket.fee_minor, &ticket.fee_currency) {
         (Some(minor), Some(currency)) => {
             Some(format!("{} excl. VAT", Money { minor, currency: currency.clone() }))
@@ -244,37 +266,36 @@ pub fn ticket_created(
     })
     .collect();
     let mut batch = Batch::new(engine, ticket, now);
-    if let Some(reporter) = reporter {
+    let reporter = audience.reporter;
+    if reporter.active && reporter.role == Role::Customer.as_str() {
         let waiting = ticket.out_of_hours && !ticket.oncall_now;
         let data = json!({
-            "ticket": ticket_data(ticket, &org_name, tz),
+            "ticket": ticket_data(ticket, org_name, tz),
             "deadlines": deadlines,
             "out_of_hours": ticket.out_of_hours,
             "next_opening": next_opening.filter(|_| waiting).map(|at| local(at, tz)),
             "fee": fee,
             "oncall_phone": engine.provider().spec.oncall_phone,
         });
-        batch.email("ticket.created", "receipt", &reporter, &data)?;
+        batch.email("ticket.created", "receipt", reporter, &data)?;
     }
     if ticket.oncall_now {
-        let reporter = db::users::find(conn, ticket.reporter_id, None)?;
         let staff_tz = engine.provider().timezone;
         let data = json!({
-            "ticket": ticket_data(ticket, &org_name, staff_tz),
+            "ticket": ticket_data(ticket, org_name, staff_tz),
             "fee": fee,
-            "reporter": reporter.map(|u| json!({"name": u.name, "email": u.email})),
+            "reporter": {"name": reporter.name, "email": reporter.email},
         });
-        for user in on_call_or_managers(conn, now)? {
-            batch.email("ticket.oncall_requested", "oncall_alert", &user, &data)?;
+        for user in audience.oncall {
+            batch.email("ticket.oncall_requested", "oncall_alert", user, &data)?;
         }
     }
-    batch.webhooks(
-        conn,
+    batch.webhooks_to(
+        audience.webhooks,
         "ticket.created",
-        json!({"out_of_hours": ticket.out_of_hours, "oncall_now": ticket.oncall_now, "fee": fee}),
-    )?;
-    batch.write(conn)?;
-    Ok(())
+        &json!({"out_of_hours": ticket.out_of_hours, "oncall_now": ticket.oncall_now, "fee": fee}),
+    );
+    Ok(batch.messages)
 }
 
 /// The reporting customer hears of a change made by staff; webhooks hear of it too.
@@ -390,7 +411,11 @@ fn managers(conn: &mut DbConn) -> Result<Vec<User>, TicketError> {
     Ok(db::users::active_with_role(conn, Role::Manager.as_str())?)
 }
 
-fn on_call_or_managers(conn: &mut DbConn, now: DateTime<Utc>) -> Result<Vec<User>, TicketError> {
+/// Who to alert of an on-call request at `now`: the technician on call, else the managers.
+pub fn on_call_or_managers(
+    conn: &mut DbConn,
+    now: DateTime<Utc>,
+) -> Result<Vec<User>, TicketError> {
     match on_call(conn, now)? {
         Some(user) => Ok(vec![user]),
         None => managers(conn),

@@ -15,6 +15,7 @@ use crate::sla::{ClockKind, Money};
 
 use super::actions::{compute_views, history, pause, pauses};
 use super::deadlines::ClockView;
+use super::filing::Filed;
 use super::{Engine, TicketError};
 
 /// A ticket as the API shows it.
@@ -218,6 +219,18 @@ pub fn explain_clock(
     explain::explain_clock(&policy.calendar, &input).map_err(|e| TicketError::time("clock", e))
 }
 
+/// The view of a ticket just filed (no pauses yet; its policy at hand).
+pub fn of_filed(
+    engine: &Engine,
+    filed: Filed,
+    now: DateTime<Utc>,
+) -> Result<TicketView, TicketError> {
+    let history = history(&filed.ticket, &filed.ticket.state(), &[])?;
+    let clocks = super::deadlines::clocks(engine.sla(), &filed.policy, &history, now)
+        .map_err(|e| TicketError::time("reported_at", e))?;
+    Ok(with_clocks(filed.ticket, clocks))
+}
+
 /// The view of a stored ticket with its `pauses`.
 pub fn of(
     conn: &mut DbConn,
@@ -227,12 +240,16 @@ pub fn of(
     now: DateTime<Utc>,
 ) -> Result<TicketView, TicketError> {
     let clocks = compute_views(conn, engine, &t, pauses, now)?;
+    Ok(with_clocks(t, clocks))
+}
+
+fn with_clocks(t: Ticket, clocks: Vec<super::deadlines::ClockView>) -> TicketView {
     let fee = match (t.fee_minor, t.fee_currency.clone()) {
         (Some(minor), Some(currency)) => Some(Money { minor, currency }),
         _ => None,
     };
     let at = |v: Option<chrono::NaiveDateTime>| v.map(db::from_db);
-    Ok(TicketView {
+    TicketView {
         id: t.id,
         number: t.number,
         organization_id: t.organization_id,
@@ -264,5 +281,5 @@ pub fn of(
         reopened_at: at(t.reopened_at),
         next_due_at: at(t.next_due_at),
         clocks,
-    })
+    }
 }

@@ -49,6 +49,59 @@ async fn actor(req: HttpRequest) -> Result<Actor, AppError> {
     Ok(Actor { user_id: user.id, organization_id: user.organization_id, role })
 }
 
+/// A caller let in on the reference cache ([`crate::tickets::filing::reference`]): the
+/// token's holder as cached under the current reference epoch, read from the database on a
+/// miss. For writes that check the epoch themselves (filing a ticket), which answer
+/// [`crate::tickets::TicketError::Unauthenticated`] if the token stopped admitting its
+/// holder meanwhile.
+#[derive(Debug, Clone)]
+pub struct Bearer {
+    /// Who it is.
+    pub actor: Actor,
+    /// The hash of the token, for the write to check again.
+    pub token_hash: String,
+}
+
+async fn bearer_actor(req: HttpRequest) -> Result<Bearer, AppError> {
+    let Some(token) = bearer(&req) else { return Err(AppError::unauthorized()) };
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .cloned()
+        .ok_or_else(|| AppError::internal("no state"))?;
+    let now = db::to_db(state.clock.now());
+    let token_hash = secret::hash(&token);
+    let holder = match state.reference.cached_holder(&token_hash) {
+        Some(holder) => Some(holder),
+        None => {
+            let reference = state.reference.clone();
+            let hash = token_hash.clone();
+            state
+                .db(move |conn| {
+                    let epoch = reference.epoch(conn)?;
+                    Ok(reference.holder(conn, epoch, &hash)?)
+                })
+                .await?
+        }
+    };
+    let Some(holder) = holder.filter(|h| h.admits(now)) else {
+        return Err(AppError::unauthorized());
+    };
+    let role: Role = holder.user.role.parse().map_err(AppError::internal)?;
+    let user = &holder.user;
+    let actor = Actor { user_id: user.id, organization_id: user.organization_id, role };
+    Ok(Bearer { actor, token_hash })
+}
+
+impl FromRequest for Bearer {
+    type Error = AppError;
+    type Future = Pending<Self>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(bearer_actor(req))
+    }
+}
+
 type Pending<T> = std::pin::Pin<Box<dyn std::future::Future<Output = Result<T, AppError>>>>;
 
 impl FromRequest for Signed {

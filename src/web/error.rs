@@ -129,7 +129,7 @@ impl From<FieldError> for AppError {
 impl From<DbError> for AppError {
     fn from(error: DbError) -> Self {
         match error {
-            DbError::Pool(_) | DbError::Connect(_) => Self::unavailable(),
+            DbError::Pool(_) | DbError::Connect(_) | DbError::Unavailable(_) => Self::unavailable(),
             DbError::Query(e) => e.into(),
             other => Self::internal(other),
         }
@@ -165,6 +165,7 @@ mod r2d2_error {
 impl From<TicketError> for AppError {
     fn from(error: TicketError) -> Self {
         match error {
+            TicketError::Unauthenticated => Self::unauthorized(),
             TicketError::NotFound(what) => Self::not_found(what),
             TicketError::Forbidden(message) => Self::forbidden(message),
             TicketError::Invalid(e) => e.into(),

@@ -20,6 +20,8 @@ use actix_web::{App, HttpServer, middleware, web};
 use crate::clock::Clock;
 use crate::db::{DbConn, Pool};
 use crate::tickets::Engine;
+use crate::tickets::filing::Reference;
+use crate::tickets::filing::queue::FilingQueue;
 
 use self::error::AppError;
 
@@ -43,6 +45,10 @@ pub struct AppState {
     pub engine: Arc<Engine>,
     /// Where "now" comes from.
     pub clock: Arc<dyn Clock>,
+    /// Reference rows (tokens, organizations, contracts…) kept under the reference epoch.
+    pub reference: Arc<Reference>,
+    /// Group commit of new tickets.
+    pub filings: Arc<FilingQueue>,
     /// Settings.
     pub settings: Settings,
 }

@@ -7,11 +7,12 @@ use crate::db::tickets::{Filter, Sort};
 use crate::sla::{ClockKind, Severity};
 use crate::tickets::actions::{self, Action};
 use crate::tickets::create::{self, NewTicketRequest};
+use crate::tickets::filing::{Filer, Submission};
 use crate::tickets::kinds::{Category, Status};
 use crate::tickets::view;
 
 use super::super::AppState;
-use super::super::auth::Signed;
+use super::super::auth::{Bearer, Signed};
 use super::super::error::AppError;
 use super::super::json::{Json, parse};
 use super::{Page, Paging};
@@ -84,21 +85,18 @@ pub async fn list(
     Ok(HttpResponse::Ok().json(Page::offset(items, offset, limit)))
 }
 
-/// `POST /api/v1/tickets`: 201 with the ticket.
+/// `POST /api/v1/tickets`: 201 with the ticket, once it is committed (group commit: see
+/// [`crate::tickets::filing::queue`]).
 pub async fn create(
     state: web::Data<AppState>,
-    Signed(actor): Signed,
+    bearer: Bearer,
     request: Json<NewTicketRequest>,
 ) -> Result<HttpResponse, AppError> {
     let request = request.into_inner()?;
     let now = state.clock.now();
-    let engine = state.engine.clone();
-    let ticket = state
-        .db(move |conn| {
-            let ticket = create::create(conn, &engine, &actor, &request, now)?;
-            Ok(view::of(conn, &engine, ticket, &[], now)?)
-        })
-        .await?;
+    let submission = Submission { filer: Filer::Token(bearer.token_hash), request, now };
+    let filed = state.filings.file(submission).await?;
+    let ticket = view::of_filed(&state.engine, filed, now)?;
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("/api/v1/tickets/{}", ticket.id)))
         .json(ticket))

@@ -1,0 +1,10 @@
+DROP TRIGGER oncall_shifts_epoch ON oncall_shifts;
+DROP TRIGGER webhooks_epoch ON webhooks;
+DROP TRIGGER contracts_epoch ON contracts;
+DROP TRIGGER policy_versions_epoch ON policy_versions;
+DROP TRIGGER policies_epoch ON policies;
+DROP TRIGGER auth_tokens_epoch ON auth_tokens;
+DROP TRIGGER users_epoch ON users;
+DROP TRIGGER organizations_epoch ON organizations;
+DROP FUNCTION bump_reference_epoch();
+DROP TABLE reference_epoch;
