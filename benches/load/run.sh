@@ -186,17 +186,36 @@ done
 
 stop_server
 
-python3 - "$db_kind" "$vs_pgbench" "${results[@]}" <<'PY'
+# PostgreSQL alone writing one filing's rows per transaction (pgbench_filing.sql), on the same
+# database right after frist: the ceiling for durable filings that are committed one by one.
+same_rows=""
+if [[ "$db_kind" == postgres ]]; then
+    pgbench_bin="$(command -v pgbench || ls /usr/lib/postgresql/*/bin/pgbench 2>/dev/null | tail -n 1 || true)"
+    if [[ -n "$pgbench_bin" ]]; then
+        for c in $clients; do
+            tps="$("$pgbench_bin" -n -f "$root/benches/load/pgbench_filing.sql" -T "$duration" \
+                -c "$c" -j "$(( c < 2 ? 1 : 2 ))" "$pg_db" 2>&1 | awk '/^tps = / { print $3 }')"
+            echo "== pgbench, one filing's rows per transaction, $c client(s): ${tps:-?} tps"
+            same_rows="${same_rows:+$same_rows,}$c:${tps:-0}"
+        done
+    fi
+fi
+
+python3 - "$db_kind" "$vs_pgbench" "$same_rows" "${results[@]}" <<'PY'
 import json, sys
 
-db, vs = sys.argv[1], sys.argv[2]
+db, vs, same = sys.argv[1], sys.argv[2], sys.argv[3]
 pg = {}
 if vs:
     one, many = vs.split(",")
     pg = {1: float(one), 32: float(many)}
+rows_pg = {}
+for item in filter(None, same.split(",")):
+    c, tps = item.split(":")
+    rows_pg[int(c)] = float(tps)
 
 rows = []
-for arg in sys.argv[3:]:
+for arg in sys.argv[4:]:
     clients, path = arg.split(":", 1)
     clients = int(clients)
     with open(path) as f:
@@ -235,13 +254,17 @@ for arg in sys.argv[3:]:
 
 print()
 print("| storage | clients | req/s | created (201)/s | 201 share | 2xx share | p50 ms | p99 ms"
-      + (" | vs pgbench |" if pg else " |"))
-print("|---|---:|---:|---:|---:|---:|---:|---:" + ("|---:|" if pg else "|"))
+      + (" | vs pgbench |" if pg else " |") + (" vs same rows |" if rows_pg else ""))
+print("|---|---:|---:|---:|---:|---:|---:|---:" + ("|---:|" if pg else "|")
+      + ("---:|" if rows_pg else ""))
 for row in rows:
     line = (f"| {db} | {row['clients']} | {row['rps']:.0f} | {row['created_per_s']:.0f} | "
             f"{row['share201']:.1%} | {row['share2xx']:.1%} | {row['p50']:.2f} | {row['p99']:.2f} |")
     if pg:
         base = pg.get(row["clients"])
+        line += f" {row['created_per_s'] / base:.0%} |" if base else " – |"
+    if rows_pg:
+        base = rows_pg.get(row["clients"])
         line += f" {row['created_per_s'] / base:.0%} |" if base else " – |"
     print(line)
 PY
