@@ -33,12 +33,17 @@ pub fn state(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<AppState>
     let engine = Arc::new(Engine::new(sla, Renderer::new(config.email_templates.as_deref())?));
     let reference = Arc::new(Reference::new());
     let filings = FilingQueue::start(pool.clone(), &target, engine.clone(), reference.clone())?;
+    let pages = web::pages::Pages::new().map_err(|e| anyhow::anyhow!("page templates: {e}"))?;
+    let changes = web::pages::live::Changes::start(pool.clone());
     Ok(AppState {
         pool,
         engine,
         clock,
         reference,
         filings: Arc::new(filings),
+        pages: Arc::new(pages),
+        changes: Arc::new(changes),
+        csp_reports: Arc::default(),
         settings: Settings {
             session_hours: config.session_hours,
             secure_cookies: config.secure_cookies,

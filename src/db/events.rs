@@ -73,3 +73,11 @@ pub fn list(
     }
     query.load(conn)
 }
+
+/// The newest event's id (0 when there is none): it moves whenever any ticket changes.
+pub fn newest_id(conn: &mut DbConn) -> QueryResult<i64> {
+    ticket_events::table
+        .select(diesel::dsl::max(ticket_events::id))
+        .get_result::<Option<i64>>(conn)
+        .map(|id| id.unwrap_or(0))
+}

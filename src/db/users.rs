@@ -114,3 +114,8 @@ pub fn active_with_role(conn: &mut DbConn, role: &str) -> QueryResult<Vec<User>>
         .select(User::as_select())
         .load(conn)
 }
+
+/// Names of the users with these ids.
+pub fn names(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<(i64, String)>> {
+    users::table.filter(users::id.eq_any(ids)).select((users::id, users::name)).load(conn)
+}

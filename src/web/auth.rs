@@ -166,23 +166,22 @@ fn me(user: &db::users::User) -> Result<Me, AppError> {
     })
 }
 
-/// `POST /api/v1/session`: checks the password and sets the session cookie.
-pub async fn sign_in(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    body: Json<SignIn>,
-) -> Result<HttpResponse, AppError> {
-    let body = body.into_inner()?;
+/// Checks `email` and `password` and opens a session: the user and the session's secret, or
+/// `None` for a wrong e-mail, a wrong password or an inactive user (the same answer, and the
+/// same argon2 work, for each).
+pub async fn open_session(
+    state: &AppState,
+    email: String,
+    password: String,
+) -> Result<Option<(db::users::User, String)>, AppError> {
     let now = state.clock.now();
     let hours = state.settings.session_hours;
-    let user = state
+    state
         .db(move |conn| {
-            let user = db::users::find_by_email(conn, body.email.trim())?;
+            let user = db::users::find_by_email(conn, email.trim())?;
             let stored = user.as_ref().and_then(|u| u.password_hash.clone());
-            let valid = password::verify(
-                &body.password,
-                stored.as_deref().unwrap_or(password::dummy_hash()),
-            );
+            let valid =
+                password::verify(&password, stored.as_deref().unwrap_or(password::dummy_hash()));
             match user {
                 Some(user) if valid && stored.is_some() && user.active => {
                     let (token, hash) = secret::generate();
@@ -202,25 +201,51 @@ pub async fn sign_in(
                 _ => Ok(None),
             }
         })
-        .await?;
-    let Some((user, token)) = user else {
+        .await
+}
+
+/// Whether cookies set on this request get `Secure`.
+pub fn secure(req: &HttpRequest, state: &AppState) -> bool {
+    match state.settings.secure_cookies {
+        SecureCookies::Always => true,
+        SecureCookies::Never => false,
+        SecureCookies::Auto => req.connection_info().scheme() == "https",
+    }
+}
+
+/// The session cookie for `token` (HttpOnly, SameSite=Lax, Secure behind TLS).
+pub fn session_cookie(req: &HttpRequest, state: &AppState, token: String) -> Cookie<'static> {
+    Cookie::build(SESSION_COOKIE, token)
+        .path("/")
+        .http_only(true)
+        .secure(secure(req, state))
+        .same_site(SameSite::Lax)
+        .max_age(actix_web::cookie::time::Duration::hours(state.settings.session_hours))
+        .finish()
+}
+
+/// The cookie that removes the session cookie.
+#[must_use]
+pub fn removed_session_cookie() -> Cookie<'static> {
+    let mut gone = Cookie::build(SESSION_COOKIE, "").path("/").finish();
+    gone.make_removal();
+    gone
+}
+
+/// `POST /api/v1/session`: checks the password and sets the session cookie.
+pub async fn sign_in(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: Json<SignIn>,
+) -> Result<HttpResponse, AppError> {
+    let body = body.into_inner()?;
+    let Some((user, token)) = open_session(&state, body.email, body.password).await? else {
         return Err(AppError::new(
             actix_web::http::StatusCode::UNAUTHORIZED,
             "e-mail or password is wrong",
         ));
     };
-    let secure = match state.settings.secure_cookies {
-        SecureCookies::Always => true,
-        SecureCookies::Never => false,
-        SecureCookies::Auto => req.connection_info().scheme() == "https",
-    };
-    let cookie = Cookie::build(SESSION_COOKIE, token)
-        .path("/")
-        .http_only(true)
-        .secure(secure)
-        .same_site(SameSite::Lax)
-        .max_age(actix_web::cookie::time::Duration::hours(hours))
-        .finish();
+    let cookie = session_cookie(&req, &state, token);
     Ok(HttpResponse::Ok().cookie(cookie).json(me(&user)?))
 }
 
@@ -235,9 +260,7 @@ pub async fn sign_out(
         let hash = secret::hash(&token);
         state.db(move |conn| Ok(db::tokens::revoke(conn, &hash, db::to_db(now))?)).await?;
     }
-    let mut gone = Cookie::build(SESSION_COOKIE, "").path("/").finish();
-    gone.make_removal();
-    Ok(HttpResponse::NoContent().cookie(gone).finish())
+    Ok(HttpResponse::NoContent().cookie(removed_session_cookie()).finish())
 }
 
 /// `GET /api/v1/me`.

@@ -8,6 +8,7 @@ pub mod error;
 pub mod health;
 pub mod json;
 pub mod openapi;
+pub mod pages;
 pub mod routes;
 
 use std::net::TcpListener;
@@ -49,6 +50,12 @@ pub struct AppState {
     pub reference: Arc<Reference>,
     /// Group commit of new tickets.
     pub filings: Arc<FilingQueue>,
+    /// Page templates.
+    pub pages: Arc<pages::Pages>,
+    /// The newest ticket change, for live pages.
+    pub changes: Arc<pages::live::Changes>,
+    /// Content-Security-Policy violations reported by browsers.
+    pub csp_reports: Arc<pages::security::CspReports>,
     /// Settings.
     pub settings: Settings,
 }
@@ -84,10 +91,13 @@ pub fn serve(listener: TcpListener, state: AppState, workers: usize) -> std::io:
             .wrap(
                 middleware::DefaultHeaders::new()
                     .add(("X-Content-Type-Options", "nosniff"))
-                    .add(("Referrer-Policy", "same-origin")),
+                    .add(("Referrer-Policy", "same-origin"))
+                    .add(("Content-Security-Policy", pages::security::CSP))
+                    .add(("X-Frame-Options", "DENY")),
             )
             .wrap(middleware::Logger::new("%r %s %Dms").log_target("frist::http"))
             .configure(routes::configure)
+            .configure(pages::configure)
             .default_service(web::to(not_found))
     })
     .shutdown_timeout(10);

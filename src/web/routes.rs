@@ -106,8 +106,21 @@ route_table! {
 
 /// Registers every route, one resource per path.
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(
+        web::PathConfig::default()
+            .error_handler(|_, _| super::error::AppError::not_found("record").into()),
+    );
+    cfg.app_data(web::QueryConfig::default().error_handler(|error, _| {
+        super::error::AppError::field("query", error.to_string()).into()
+    }));
+    register(cfg, handlers());
+}
+
+/// Registers `handlers` with one resource per path (actix answers 405 for a path's other
+/// methods).
+pub fn register(cfg: &mut web::ServiceConfig, handlers: Vec<(&'static str, actix_web::Route)>) {
     let mut resources: Vec<(&'static str, actix_web::Resource)> = Vec::new();
-    for (path, route) in handlers() {
+    for (path, route) in handlers {
         match resources.iter().position(|(p, _)| *p == path) {
             Some(i) => {
                 let (p, resource) = resources.remove(i);
@@ -116,13 +129,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             None => resources.push((path, web::resource(path).route(route))),
         }
     }
-    cfg.app_data(
-        web::PathConfig::default()
-            .error_handler(|_, _| super::error::AppError::not_found("record").into()),
-    );
-    cfg.app_data(web::QueryConfig::default().error_handler(|error, _| {
-        super::error::AppError::field("query", error.to_string()).into()
-    }));
     for (_, resource) in resources {
         cfg.service(resource);
     }

@@ -94,6 +94,8 @@ pub struct TestApp {
     handle: actix_web::dev::ServerHandle,
     thread: Option<std::thread::JoinHandle<()>>,
     agent: ureq::Agent,
+    /// Content-Security-Policy violations the app was told of.
+    pub csp_reports: Arc<frist::web::pages::security::CspReports>,
     /// Its database (dropped last).
     pub db: TestDb,
 }
@@ -147,6 +149,7 @@ impl TestApp {
         let clock = Arc::new(FixedClock::new(now));
         let config = Config { database_url: Some(db.url()), pool_size: Some(8), ..config };
         let state = frist::app::state(&config, clock.clone()).unwrap_or_else(|e| panic!("{e:#}"));
+        let csp_reports = state.csp_reports.clone();
         let mut running =
             frist::app::bind("127.0.0.1:0", state.clone(), 2).unwrap_or_else(|e| panic!("{e:#}"));
         let server = running.take_server().unwrap_or_else(|| panic!("no server"));
@@ -181,6 +184,7 @@ impl TestApp {
             handle: running.handle,
             thread: Some(thread),
             agent,
+            csp_reports,
             db,
         }
     }

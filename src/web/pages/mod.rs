@@ -1,0 +1,89 @@
+//! The pages people use: the customer portal, the technician desk (dashboard, ticket page,
+//! phone tickets) and sign-in. Server-rendered with handlebars from `templates/` (embedded),
+//! with a little JavaScript from `static/` for the live parts; every page works without it.
+//!
+//! Pages call the same use cases as the API. They have their own route table
+//! ([`PAGES`]), walked by the CSRF and isolation tests. Every form carries a CSRF token
+//! ([`session`]); every answer carries a strict Content-Security-Policy ([`security`]).
+
+pub mod assets;
+pub mod desk;
+pub mod format;
+pub mod live;
+pub mod portal;
+pub mod render;
+pub mod security;
+pub mod session;
+
+use actix_web::http::Method;
+use actix_web::web;
+
+pub use self::render::{PageError, Pages};
+
+/// Who may open a page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone (sign-in, assets).
+    Public,
+    /// Any signed-in user.
+    Signed,
+    /// Customers (staff are sent to the desk).
+    Customer,
+    /// Technicians, managers and admins.
+    Staff,
+}
+
+/// One page route.
+#[derive(Debug, Clone, Copy)]
+pub struct Page {
+    /// HTTP method.
+    pub method: &'static str,
+    /// Path, with `{name}` parameters.
+    pub path: &'static str,
+    /// Who may open it.
+    pub access: Access,
+}
+
+macro_rules! page_table {
+    ($( $method:ident $path:literal => $handler:path, $access:ident ;)*) => {
+        /// Every page route.
+        pub const PAGES: &[Page] = &[$(Page {
+            method: stringify!($method),
+            path: $path,
+            access: Access::$access,
+        }),*];
+
+        fn handlers() -> Vec<(&'static str, actix_web::Route)> {
+            vec![$(($path, web::method(Method::$method).to($handler))),*]
+        }
+    };
+}
+
+page_table! {
+    GET "/" => session::home, Public;
+    GET "/login" => session::login_form, Public;
+    POST "/login" => session::login, Public;
+    POST "/logout" => session::logout, Signed;
+    GET "/account" => session::account, Signed;
+    POST "/account/password" => session::change_password, Signed;
+    GET "/portal" => portal::tickets, Customer;
+    GET "/portal/new" => portal::new_form, Customer;
+    POST "/portal/new" => portal::file, Customer;
+    GET "/portal/tickets/{id}" => portal::ticket, Customer;
+    POST "/portal/tickets/{id}/reply" => portal::reply, Customer;
+    GET "/portal/tickets/{id}/why/{clock}" => portal::why, Customer;
+    GET "/desk" => desk::dashboard, Staff;
+    GET "/desk/rows" => desk::rows, Staff;
+    GET "/desk/live" => live::stream, Staff;
+    GET "/desk/phone" => desk::phone_form, Staff;
+    POST "/desk/phone" => desk::phone, Staff;
+    GET "/desk/tickets/{id}" => desk::ticket, Staff;
+    POST "/desk/tickets/{id}/{action}" => desk::act, Staff;
+    GET "/static/{file}" => assets::serve, Public;
+    POST "/csp-report" => security::csp_report, Public;
+}
+
+/// Registers every page route.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    super::routes::register(cfg, handlers());
+}
