@@ -187,6 +187,7 @@ fn a_customer_files_out_of_hours_and_the_technician_answers_live() {
     let org = app.customer_org("Nordlys Regnskap AS", Some("level-1"), false);
     app.user(org, Role::Customer, "ingrid@nordlys.example");
     app.staff(Role::Technician, "jonas@frist.example");
+    app.staff(Role::Admin, "admin@frist.example");
     let (_driver, url) = start_driver(&path);
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build();
     let runtime = runtime.unwrap_or_else(|e| panic!("{e}"));
@@ -281,6 +282,24 @@ fn a_customer_files_out_of_hours_and_the_technician_answers_live() {
         shot(&tech, "12-desk-phone").await;
         tech.goto(&format!("{base}/account")).await.unwrap_or_else(|e| panic!("{e}"));
         shot(&tech, "13-account").await;
+
+        // The admin pages, and a policy edit previewed before it is saved.
+        let admin = browser(&url).await;
+        sign_in(&admin, &base, "admin@frist.example", "/desk").await;
+        for page in ["organizations", "users", "contracts", "policies", "calendars", "oncall"] {
+            admin.goto(&format!("{base}/admin/{page}")).await.unwrap_or_else(|e| panic!("{e}"));
+            text(&admin, "h1").await;
+            shot(&admin, &format!("14-admin-{page}")).await;
+        }
+        admin.goto(&format!("{base}/admin/policies")).await.unwrap_or_else(|e| panic!("{e}"));
+        let level1 = admin.wait().at_most(WAIT).for_element(Locator::XPath("//a[.='level-1']")).await;
+        level1.unwrap_or_else(|e| panic!("level-1: {e}")).click().await.unwrap_or_else(|e| panic!("{e}"));
+        click(&admin, "button[name=intent][value=preview]").await;
+        let summary = text(&admin, "#what-if-summary").await;
+        assert!(summary.starts_with("Of 2 open tickets under this policy, 0 clocks would move"), "{summary}");
+        shot(&admin, "15-admin-policy-what-if").await;
+        assert_eq!(app.csp_reports.all(), Vec::<String>::new(), "CSP violations on the admin pages");
+        admin.close().await.unwrap_or_else(|e| panic!("{e}"));
 
         // No page broke the Content-Security-Policy …
         assert_eq!(app.csp_reports.all(), Vec::<String>::new(), "CSP violations");

@@ -21,6 +21,7 @@ struct World {
     app: TestApp,
     customer: String,
     technician: String,
+    admin: String,
     ticket: i64,
     other_ticket: i64,
 }
@@ -33,6 +34,7 @@ fn world() -> World {
     let (_, token) = app.user(org, Role::Customer, "ingrid@nordlys.example");
     let (_, other_token) = app.user(other, Role::Customer, "kari@fjordnett.example");
     app.staff(Role::Technician, "tech@frist.example");
+    app.staff(Role::Admin, "admin@frist.example");
     let body = json!({"title": "Printer offline", "description": "Since 09:00", "severity": "serious", "category": "functional_fault"});
     let ticket = app.file(&token, body.clone())["id"].as_i64().unwrap_or_default();
     let other_ticket = app.file(&other_token, body)["id"].as_i64().unwrap_or_default();
@@ -40,6 +42,7 @@ fn world() -> World {
         app,
         customer: "ingrid@nordlys.example".into(),
         technician: "tech@frist.example".into(),
+        admin: "admin@frist.example".into(),
         ticket,
         other_ticket,
     }
@@ -94,6 +97,7 @@ fn every_form_refuses_a_missing_or_wrong_csrf_token_and_changes_nothing() {
         }
         let email = match page.access {
             Access::Staff => &w.technician,
+            Access::Admin => &w.admin,
             _ => &w.customer,
         };
         let targets: Vec<&str> =
@@ -134,7 +138,7 @@ fn every_form_refuses_a_missing_or_wrong_csrf_token_and_changes_nothing() {
             checked += 1;
         }
     }
-    assert!(checked >= 15, "only {checked} forms checked");
+    assert!(checked >= 25, "only {checked} forms checked");
     // Old password still valid after the forged password change.
     PageClient::signed_in(&w.app.base, &w.customer, PASSWORD);
 }
@@ -188,6 +192,7 @@ fn a_customer_sees_only_their_own_organization_and_never_the_desk() {
     let list = client.get("/portal");
     assert!(list.body.contains("Printer offline"));
     let numbers: Vec<i64> = vec![w.other_ticket, 1, 2, 12, 21, w.ticket + 1, w.other_ticket * 10];
+    let mut technician = PageClient::signed_in(&w.app.base, &w.technician, PASSWORD);
     let before = (w.app.counts(), w.app.ticket_fingerprint());
     for page in PAGES.iter().filter(|p| p.method == "GET" && p.path.contains("{id}")) {
         for id in numbers.iter().filter(|id| **id != w.ticket) {
@@ -197,9 +202,15 @@ fn a_customer_sees_only_their_own_organization_and_never_the_desk() {
             assert!(!answer.body.contains("Printer offline"), "{path} leaked the other ticket");
         }
     }
-    for page in PAGES.iter().filter(|p| p.access == Access::Staff && p.method == "GET") {
-        let path = concrete(page.path, w.ticket, "");
+    for page in PAGES
+        .iter()
+        .filter(|p| matches!(p.access, Access::Staff | Access::Admin) && p.method == "GET")
+    {
+        let path = concrete(page.path, 1, "");
         assert_eq!(client.get(&path).status, 404, "customer opened {path}");
+        if page.access == Access::Admin {
+            assert_eq!(technician.get(&path).status, 404, "technician opened {path}");
+        }
     }
     let token = own.csrf();
     let other = format!("/portal/tickets/{}/reply", w.other_ticket);
@@ -361,4 +372,136 @@ fn filing_out_of_hours_asks_for_the_choice_and_shows_the_fee() {
     let page = client.get(filed.location.as_deref().unwrap_or("/"));
     assert!(page.body.contains("waiting for the next opening (no fee)"), "{}", page.body);
     assert!(page.body.contains("due Mon 7 Dec 10:00"), "{}", page.body);
+}
+
+#[test]
+fn a_policy_edit_is_previewed_on_the_open_tickets_before_it_is_saved() {
+    let w = world();
+    // 11:30: the serious ticket filed at 10:00 has its response due at 12:00.
+    w.app.at(oslo(2026, 12, 3, 11, 30));
+    let mut conn = w.app.conn();
+    let policy = frist::db::policies::find_by_name(&mut conn, "level-1")
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| panic!("level-1"));
+    let current = frist::db::policies::latest_version(&mut conn, policy.id)
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| panic!("version"));
+    let mut spec: serde_json::Value =
+        serde_json::from_str(&current.spec).unwrap_or_else(|e| panic!("{e}"));
+    spec["targets"]["serious"]["response"] = json!("1h");
+    let spec = spec.to_string();
+    let mut admin = PageClient::signed_in(&w.app.base, &w.admin, PASSWORD);
+    let page = admin.get(&format!("/admin/policies/{}", policy.id));
+    assert_eq!(page.status, 200, "{}", page.body);
+    let token = page.csrf();
+    let before = (w.app.counts(), w.app.ticket_fingerprint());
+    let path = format!("/admin/policies/{}", policy.id);
+    let preview = admin.post(&path, &[("csrf", &token), ("spec", &spec), ("intent", "preview")]);
+    assert_eq!(preview.status, 200, "{}", preview.body);
+    assert!(preview.body.contains("Of 2 open tickets under this policy, 2 clocks would move, and <strong>2 would become breached</strong>"), "{}", preview.body);
+    assert!(
+        preview.body.contains("T-2026-000001") && preview.body.contains("becomes breached"),
+        "{}",
+        preview.body
+    );
+    assert_eq!((w.app.counts(), w.app.ticket_fingerprint()), before, "a preview writes nothing");
+    let bad =
+        admin.post(&path, &[("csrf", &token), ("spec", "{\"targets\": 3}"), ("intent", "save")]);
+    assert_eq!(bad.status, 422);
+    assert!(bad.body.contains("<strong>spec</strong>"), "{}", bad.body);
+    let saved = admin.post(&path, &[("csrf", &token), ("spec", &spec), ("intent", "save")]);
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    let after = frist::db::policies::latest_version(&mut conn, policy.id)
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| panic!("version"));
+    assert_eq!(after.version, current.version + 1);
+    assert_eq!(w.app.ticket_fingerprint(), before.1, "filed tickets keep their version");
+}
+
+#[test]
+fn admin_pages_add_organizations_users_contracts_and_shifts_and_name_bad_fields() {
+    let w = world();
+    let mut admin = PageClient::signed_in(&w.app.base, &w.admin, PASSWORD);
+    let token = admin.get("/admin").csrf();
+    for path in [
+        "/admin/organizations",
+        "/admin/users",
+        "/admin/contracts",
+        "/admin/policies",
+        "/admin/calendars",
+        "/admin/oncall",
+    ] {
+        let page = admin.get(path);
+        assert_eq!(page.status, 200, "{path}: {}", page.body);
+    }
+    let bad = admin.post(
+        "/admin/organizations",
+        &[("csrf", &token), ("name", "Havblikk AS"), ("timezone", "Mars/Olympus")],
+    );
+    assert_eq!(bad.status, 422);
+    assert!(bad.body.contains("<strong>timezone</strong>"), "{}", bad.body);
+    assert!(bad.body.contains("value=\"Havblikk AS\""), "the form comes back filled in");
+    let ok = admin.post(
+        "/admin/organizations",
+        &[("csrf", &token), ("name", "Havblikk AS"), ("timezone", "Europe/Oslo")],
+    );
+    assert_eq!(ok.status, 303, "{}", ok.body);
+    let mut conn = w.app.conn();
+    let org = frist::db::organizations::find_by_name(&mut conn, "Havblikk AS")
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| panic!("org"));
+    let staff_in_customer = admin.post(
+        "/admin/users",
+        &[
+            ("csrf", &token),
+            ("organization_id", &org.id.to_string()),
+            ("email", "sigrid@havblikk.example"),
+            ("name", "Sigrid"),
+            ("role", "technician"),
+            ("password", PASSWORD),
+        ],
+    );
+    assert_eq!(staff_in_customer.status, 422, "{}", staff_in_customer.body);
+    let user = admin.post(
+        "/admin/users",
+        &[
+            ("csrf", &token),
+            ("organization_id", &org.id.to_string()),
+            ("email", "sigrid@havblikk.example"),
+            ("name", "Sigrid"),
+            ("role", "customer"),
+            ("password", PASSWORD),
+        ],
+    );
+    assert_eq!(user.status, 303, "{}", user.body);
+    let policy = frist::db::policies::find_by_name(&mut conn, "level-3")
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| panic!("level-3"));
+    let contract = admin.post(
+        "/admin/contracts",
+        &[
+            ("csrf", &token),
+            ("organization_id", &org.id.to_string()),
+            ("policy_id", &policy.id.to_string()),
+            ("oncall_24x7", "yes"),
+            ("valid_from", "2026-12-01"),
+            ("notice_months", "3"),
+        ],
+    );
+    assert_eq!(contract.status, 303, "{}", contract.body);
+    let page = admin.get("/admin/contracts");
+    assert!(page.body.contains("Havblikk AS") && page.body.contains("level-3"), "{}", page.body);
+    // The new customer files under the new contract at once.
+    PageClient::signed_in(&w.app.base, "sigrid@havblikk.example", PASSWORD);
+    let bad_shift = admin.post(
+        "/admin/oncall",
+        &[("csrf", &token), ("user_id", "1"), ("starts_at", "tomorrow"), ("ends_at", "")],
+    );
+    assert_eq!(bad_shift.status, 422);
+    assert!(bad_shift.body.contains("<strong>starts_at</strong>"), "{}", bad_shift.body);
 }

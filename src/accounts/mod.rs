@@ -337,3 +337,35 @@ fn calendar_json(spec: &CalendarSpec) -> Result<String, TicketError> {
     crate::sla::Calendar::new(spec.clone()).map_err(|e| TicketError::Invalid(e.within("spec")))?;
     serde_json::to_string(spec).map_err(|e| TicketError::invalid("spec", e.to_string()))
 }
+
+/// Changes a user's role and whether they may sign in; staff roles stay in the provider's
+/// organization and the customer role outside it. An admin cannot take their own admin
+/// role or access away (someone must be able to administer).
+pub fn set_role(
+    conn: &mut DbConn,
+    user_id: i64,
+    role: Role,
+    active: bool,
+    by: i64,
+) -> Result<(), TicketError> {
+    transaction(conn, |conn| {
+        let user = db::users::find(conn, user_id, None)?.ok_or(TicketError::NotFound("user"))?;
+        let org = db::organizations::find(conn, user.organization_id)?
+            .ok_or(TicketError::NotFound("organization"))?;
+        if org.is_provider != role.is_staff() {
+            return Err(TicketError::invalid(
+                "role",
+                if org.is_provider {
+                    "the provider's people are technicians, managers or admins"
+                } else {
+                    "a customer organization's people are customers"
+                },
+            ));
+        }
+        if user_id == by && (role != Role::Admin || !active) {
+            return Err(TicketError::invalid("role", "you cannot remove your own admin access"));
+        }
+        db::users::update_role(conn, user_id, role.as_str(), active)?;
+        Ok(())
+    })
+}

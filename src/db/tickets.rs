@@ -259,3 +259,20 @@ pub fn list(
     };
     query.offset(offset).limit(limit).load(conn)
 }
+
+/// Open and waiting tickets filed under any version of `policy_id` (at most `limit`).
+pub fn open_under_policy(
+    conn: &mut DbConn,
+    policy_id: i64,
+    limit: i64,
+) -> QueryResult<Vec<Ticket>> {
+    use super::schema::policy_versions;
+    tickets::table
+        .inner_join(policy_versions::table)
+        .filter(policy_versions::policy_id.eq(policy_id))
+        .filter(tickets::status.eq_any(["open", "waiting_on_customer"]))
+        .order(tickets::id)
+        .limit(limit)
+        .select(Ticket::as_select())
+        .load(conn)
+}

@@ -14,6 +14,7 @@ pub mod filing;
 pub mod kinds;
 pub mod notices;
 pub mod view;
+pub mod whatif;
 
 use crate::db::{self, DbConn};
 use crate::sla::{FieldError, TimeError};

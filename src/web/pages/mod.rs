@@ -6,6 +6,7 @@
 //! ([`PAGES`]), walked by the CSRF and isolation tests. Every form carries a CSRF token
 //! ([`session`]); every answer carries a strict Content-Security-Policy ([`security`]).
 
+pub mod admin;
 pub mod assets;
 pub mod desk;
 pub mod format;
@@ -31,6 +32,8 @@ pub enum Access {
     Customer,
     /// Technicians, managers and admins.
     Staff,
+    /// Admins.
+    Admin,
 }
 
 /// One page route.
@@ -79,6 +82,23 @@ page_table! {
     POST "/desk/phone" => desk::phone, Staff;
     GET "/desk/tickets/{id}" => desk::ticket, Staff;
     POST "/desk/tickets/{id}/{action}" => desk::act, Staff;
+    GET "/admin" => admin::index, Admin;
+    GET "/admin/organizations" => admin::organizations, Admin;
+    POST "/admin/organizations" => admin::add_organization, Admin;
+    GET "/admin/users" => admin::users, Admin;
+    POST "/admin/users" => admin::add_user, Admin;
+    POST "/admin/users/{id}" => admin::set_role, Admin;
+    GET "/admin/contracts" => admin::contracts, Admin;
+    POST "/admin/contracts" => admin::add_contract, Admin;
+    GET "/admin/policies" => admin::policies, Admin;
+    GET "/admin/policies/{id}" => admin::policy, Admin;
+    POST "/admin/policies/{id}" => admin::edit_policy, Admin;
+    GET "/admin/calendars" => admin::calendars, Admin;
+    POST "/admin/calendars" => admin::add_calendar, Admin;
+    POST "/admin/calendars/{id}" => admin::update_calendar, Admin;
+    GET "/admin/oncall" => admin::roster, Admin;
+    POST "/admin/oncall" => admin::add_shift, Admin;
+    POST "/admin/oncall/{id}/delete" => admin::delete_shift, Admin;
     GET "/static/{file}" => assets::serve, Public;
     POST "/csp-report" => security::csp_report, Public;
 }

@@ -19,6 +19,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("events", include_str!("../../../templates/partials/events.hbs")),
     ("pauses", include_str!("../../../templates/partials/pauses.hbs")),
     ("desk_rows", include_str!("../../../templates/partials/desk_rows.hbs")),
+    ("form_error", include_str!("../../../templates/partials/form_error.hbs")),
     ("login", include_str!("../../../templates/pages/login.hbs")),
     ("account", include_str!("../../../templates/pages/account.hbs")),
     ("portal_list", include_str!("../../../templates/pages/portal_list.hbs")),
@@ -28,6 +29,14 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("desk", include_str!("../../../templates/pages/desk.hbs")),
     ("desk_ticket", include_str!("../../../templates/pages/desk_ticket.hbs")),
     ("phone", include_str!("../../../templates/pages/phone.hbs")),
+    ("admin_index", include_str!("../../../templates/pages/admin_index.hbs")),
+    ("admin_organizations", include_str!("../../../templates/pages/admin_organizations.hbs")),
+    ("admin_users", include_str!("../../../templates/pages/admin_users.hbs")),
+    ("admin_contracts", include_str!("../../../templates/pages/admin_contracts.hbs")),
+    ("admin_policies", include_str!("../../../templates/pages/admin_policies.hbs")),
+    ("admin_policy", include_str!("../../../templates/pages/admin_policy.hbs")),
+    ("admin_calendars", include_str!("../../../templates/pages/admin_calendars.hbs")),
+    ("admin_oncall", include_str!("../../../templates/pages/admin_oncall.hbs")),
 ];
 
 /// The compiled page templates.

@@ -60,6 +60,7 @@ impl Visitor {
                 "email": self.email,
                 "role": self.actor.role.as_str(),
                 "staff": self.actor.is_staff(),
+                "admin": self.actor.is_admin(),
             },
         })
     }
