@@ -43,6 +43,7 @@ pub fn state(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<AppState>
         filings: Arc::new(filings),
         pages: Arc::new(pages),
         changes: Arc::new(changes),
+        login_throttle: Arc::default(),
         csp_reports: Arc::default(),
         settings: Settings {
             session_hours: config.session_hours,

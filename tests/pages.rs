@@ -505,3 +505,38 @@ fn admin_pages_add_organizations_users_contracts_and_shifts_and_name_bad_fields(
     assert_eq!(bad_shift.status, 422);
     assert!(bad_shift.body.contains("<strong>starts_at</strong>"), "{}", bad_shift.body);
 }
+
+#[test]
+fn sign_in_is_refused_for_a_while_after_five_wrong_passwords() {
+    let w = world();
+    let mut client = PageClient::new(&w.app.base);
+    let token = client.get("/login").csrf();
+    for _ in 0..5 {
+        let wrong = client.post(
+            "/login",
+            &[("csrf", &token), ("email", &w.customer), ("password", "guess guess guess")],
+        );
+        assert_eq!(wrong.status, 401);
+    }
+    // The right password is not even checked now, on the page and on the API.
+    let right =
+        client.post("/login", &[("csrf", &token), ("email", &w.customer), ("password", PASSWORD)]);
+    assert_eq!(right.status, 429, "{}", right.body);
+    assert!(
+        right.body.contains("Too many failed sign-ins: try again in 15 min."),
+        "{}",
+        right.body
+    );
+    let api = w.app.request(
+        "POST",
+        None,
+        "/api/v1/session",
+        Some(&json!({"email": w.customer, "password": PASSWORD}).to_string()),
+    );
+    assert_eq!(api.status, 429, "{}", api.json);
+    assert!(client.session().is_none());
+    // Another address is not affected; after the window the right password works again.
+    PageClient::signed_in(&w.app.base, &w.technician, PASSWORD);
+    w.app.at(w.app.now() + Duration::minutes(15));
+    PageClient::signed_in(&w.app.base, &w.customer, PASSWORD);
+}

@@ -168,15 +168,26 @@ fn me(user: &db::users::User) -> Result<Me, AppError> {
 
 /// Checks `email` and `password` and opens a session: the user and the session's secret, or
 /// `None` for a wrong e-mail, a wrong password or an inactive user (the same answer, and the
-/// same argon2 work, for each).
+/// same argon2 work, for each). Too many failures for the address or from `req`'s peer: 429,
+/// without checking ([`super::throttle`]).
 pub async fn open_session(
+    req: &HttpRequest,
     state: &AppState,
     email: String,
     password: String,
 ) -> Result<Option<(db::users::User, String)>, AppError> {
     let now = state.clock.now();
     let hours = state.settings.session_hours;
-    state
+    let peer = req.peer_addr().map(|a| a.ip().to_string());
+    let throttle = state.login_throttle.clone();
+    if let Some(wait) = throttle.refused(&email, peer.as_deref(), now) {
+        return Err(AppError::new(
+            actix_web::http::StatusCode::TOO_MANY_REQUESTS,
+            format!("too many failed sign-ins: try again in {} min", (wait + 59) / 60),
+        ));
+    }
+    let address = email.clone();
+    let opened = state
         .db(move |conn| {
             let user = db::users::find_by_email(conn, email.trim())?;
             let stored = user.as_ref().and_then(|u| u.password_hash.clone());
@@ -201,7 +212,12 @@ pub async fn open_session(
                 _ => Ok(None),
             }
         })
-        .await
+        .await?;
+    match &opened {
+        Some(_) => throttle.succeeded(&address),
+        None => throttle.failed(&address, peer.as_deref(), now),
+    }
+    Ok(opened)
 }
 
 /// Whether cookies set on this request get `Secure`.
@@ -239,7 +255,7 @@ pub async fn sign_in(
     body: Json<SignIn>,
 ) -> Result<HttpResponse, AppError> {
     let body = body.into_inner()?;
-    let Some((user, token)) = open_session(&state, body.email, body.password).await? else {
+    let Some((user, token)) = open_session(&req, &state, body.email, body.password).await? else {
         return Err(AppError::new(
             actix_web::http::StatusCode::UNAUTHORIZED,
             "e-mail or password is wrong",

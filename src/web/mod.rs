@@ -10,6 +10,7 @@ pub mod json;
 pub mod openapi;
 pub mod pages;
 pub mod routes;
+pub mod throttle;
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -54,6 +55,8 @@ pub struct AppState {
     pub pages: Arc<pages::Pages>,
     /// The newest ticket change, for live pages.
     pub changes: Arc<pages::live::Changes>,
+    /// Failed sign-ins, for throttling.
+    pub login_throttle: Arc<throttle::LoginThrottle>,
     /// Content-Security-Policy violations reported by browsers.
     pub csp_reports: Arc<pages::security::CspReports>,
     /// Settings.

@@ -298,7 +298,18 @@ pub async fn login(
     }
     let form: LoginForm = parse_form(fields)?;
     let email = form.email.trim().to_owned();
-    match open_session(&state, email.clone(), form.password).await? {
+    let opened = match open_session(&req, &state, email.clone(), form.password).await {
+        Ok(opened) => opened,
+        Err(e) if e.status == StatusCode::TOO_MANY_REQUESTS => {
+            let message = format!(
+                "Too many failed sign-ins: {}.",
+                e.message.trim_start_matches("too many failed sign-ins: ")
+            );
+            return login_page(&req, &state, e.status, &email, Some(&message), None);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    match opened {
         Some((user, token)) => {
             let to = if user.role == Role::Customer.as_str() { "/portal" } else { "/desk" };
             let mut response = see_other(to);
