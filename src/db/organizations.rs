@@ -105,3 +105,11 @@ pub fn with_member(
         .first(conn)
         .optional()
 }
+
+/// Names of the organizations with these ids.
+pub fn names(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<(i64, String)>> {
+    organizations::table
+        .filter(organizations::id.eq_any(ids))
+        .select((organizations::id, organizations::name))
+        .load(conn)
+}

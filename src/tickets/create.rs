@@ -126,9 +126,21 @@ pub fn preview(
 ) -> Result<FeePreview, TicketError> {
     let terms = terms(conn, engine, organization_id, now)?;
     let policy = engine.policy_version(conn, terms.policy_version_id)?;
-    let quote = quote(engine, &policy, &terms, now)?;
+    preview_under(engine, &policy, &terms, severity, category, now)
+}
+
+/// [`preview`] under terms and their policy already read.
+pub fn preview_under(
+    engine: &Engine,
+    policy: &Policy,
+    terms: &Terms,
+    severity: Severity,
+    category: Category,
+    now: DateTime<Utc>,
+) -> Result<FeePreview, TicketError> {
+    let quote = quote(engine, policy, terms, now)?;
     let history = fresh_history(now, severity, category);
-    let deadlines = deadlines::stamp(engine.sla(), &policy, &history, now)
+    let deadlines = deadlines::stamp(engine.sla(), policy, &history, now)
         .map_err(|e| TicketError::time("reported_at", e))?;
     Ok(FeePreview {
         quote,

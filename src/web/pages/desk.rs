@@ -43,9 +43,9 @@ pub fn names(conn: &mut DbConn, events: &[EventView]) -> Result<Names, AppError>
     Ok(db::users::names(conn, &ids)?.into_iter().collect())
 }
 
-/// A name for a page: "System" for none; a customer sees staff as "Support".
+/// A name for a page: "System" for none.
 #[must_use]
-pub fn name_of(names: &Names, who: Option<i64>, _customer: bool) -> String {
+pub fn name_of(names: &Names, who: Option<i64>) -> String {
     match who {
         None => "System".to_owned(),
         Some(id) => names.get(&id).cloned().unwrap_or_else(|| format!("user {id}")),
@@ -58,6 +58,30 @@ pub fn with_scripts(mut frame: Value, scripts: &[&str]) -> Value {
     frame["scripts"] = json!(scripts);
     frame
 }
+
+/// A ticket as a page shows it: the view, its fields for the template (statuses worded for
+/// the visitor), its events in words (the visitor's share of them) and its pause ledger.
+pub fn read_ticket(
+    conn: &mut DbConn,
+    engine: &Engine,
+    visitor: &Visitor,
+    id: i64,
+    now: DateTime<Utc>,
+) -> Result<(view::TicketView, Value, Vec<Value>, Vec<Value>), AppError> {
+    let (actor, tz) = (&visitor.actor, visitor.timezone);
+    let t = view::show(conn, engine, actor, id, now)?;
+    let policy = engine.policy_version(conn, t.policy_version_id)?;
+    let events = view::events(conn, actor, id, 0, EVENTS_LIMIT)?;
+    let names = names(conn, &events)?;
+    let name = |who: Option<i64>| name_of(&names, who);
+    let events: Vec<Value> = events.iter().map(|e| format::event(e, &name, tz, now)).collect();
+    let pauses = db::pauses::for_tickets(conn, &[t.id])?;
+    let shown = format::ticket(&t, &policy.calendar, tz, !actor.is_staff(), now);
+    Ok((t, shown, events, format::pauses(&pauses, tz, now)))
+}
+
+/// Events shown on a ticket page, at most.
+pub const EVENTS_LIMIT: i64 = 1_000;
 
 /// Filters of the queue.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -137,29 +161,27 @@ fn queue(
 ) -> Result<Vec<Value>, AppError> {
     let actor = visitor.actor.clone();
     let tickets = view::list(conn, engine, &actor, filter, Sort::NextDue, (0, QUEUE_LIMIT), now)?;
-    let organizations: HashMap<i64, String> = db::organizations::list(conn, None, 0, 10_000)?
-        .into_iter()
-        .map(|o| (o.id, o.name))
-        .collect();
-    let mut people: Vec<i64> = tickets.iter().filter_map(|t| t.assignee_id).collect();
-    people.sort_unstable();
-    people.dedup();
+    let distinct = |mut ids: Vec<i64>| {
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    };
+    let orgs = distinct(tickets.iter().map(|t| t.organization_id).collect());
+    let organizations: Names = db::organizations::names(conn, &orgs)?.into_iter().collect();
+    let people = distinct(tickets.iter().filter_map(|t| t.assignee_id).collect());
     let staff: Names = db::users::names(conn, &people)?.into_iter().collect();
     let mut rows = Vec::new();
     for t in &tickets {
         let policy = engine.policy_version(conn, t.policy_version_id)?;
         let shown = format::ticket(t, &policy.calendar, visitor.timezone, false, now);
         let Some(clocks) = shown["clocks"].as_array() else { continue };
-        for clock in clocks {
-            if clock["met"].is_string() || !(clock["running"] == true || clock["state"] == "paused")
-            {
-                continue;
-            }
+        // Every clock not met yet of these open or waiting tickets: running, or paused.
+        for (clock, _) in clocks.iter().zip(&t.clocks).filter(|(_, view)| view.met_at.is_none()) {
             rows.push(json!({
                 "ticket": shown,
                 "clock": clock,
                 "organization": organizations.get(&t.organization_id).cloned().unwrap_or_default(),
-                "assignee": t.assignee_id.map(|id| name_of(&staff, Some(id), false)),
+                "assignee": t.assignee_id.map(|id| name_of(&staff, Some(id))),
                 "mine": t.assignee_id == Some(actor.user_id),
                 "can_start_fix": t.status == "open" && t.clocks.iter().any(|c| c.clock == ClockKind::FixStart && c.met_at.is_none()),
             }));
@@ -266,14 +288,7 @@ pub async fn ticket(
     let mut data = state
         .db(move |conn| {
             let actor = who.actor.clone();
-            let tz = who.timezone;
-            let t = view::show(conn, &engine, &actor, id, now)?;
-            let policy = engine.policy_version(conn, t.policy_version_id)?;
-            let events = view::events(conn, &actor, id, 0, 1_000)?;
-            let names = names(conn, &events)?;
-            let name = |w: Option<i64>| name_of(&names, w, false);
-            let events: Vec<Value> = events.iter().map(|e| format::event(e, &name, tz, now)).collect();
-            let mut shown = format::ticket(&t, &policy.calendar, tz, false, now);
+            let (t, mut shown, events, pauses) = read_ticket(conn, &engine, &who, id, now)?;
             if let Some(clocks) = shown["clocks"].as_array_mut() {
                 for (clock, view) in clocks.iter_mut().zip(&t.clocks) {
                     clock["why"] = json!(explanation(conn, &engine, &actor, id, view.clock, now)?);
@@ -287,14 +302,16 @@ pub async fn ticket(
                 .filter(|u| u.active)
                 .map(|u| json!({"id": u.id, "name": u.name, "selected": Some(u.id) == t.assignee_id}))
                 .collect();
-            let fee_by = t.fee_accepted_by.and_then(|id| db::users::find(conn, id, None).ok().flatten()).map(|u| u.name);
-            let pauses = db::pauses::for_tickets(conn, &[t.id])?;
+            let fee_by = match t.fee_accepted_by {
+                Some(id) => db::users::find(conn, id, None)?.map(|u| u.name),
+                None => None,
+            };
             Ok(json!({
                 "ticket": shown,
                 "organization": organization.map(|o| o.name),
                 "reporter": reporter.map(|u| json!({"name": u.name, "email": u.email})),
                 "events": events,
-                "pauses": format::pauses(&pauses, tz, now),
+                "pauses": pauses,
                 "staff": staff,
                 "fee_accepted_by": fee_by,
                 "severities": format::SEVERITIES.iter().map(|(v, l, _)| json!({"value": v, "label": l, "selected": *v == t.severity})).collect::<Vec<_>>(),

@@ -119,18 +119,17 @@ pub fn window(calendar: &Calendar, now: DateTime<Utc>) -> (bool, Option<DateTime
     }
 }
 
-/// One clock of a ticket for a page.
+/// One clock of a ticket for a page; `(open, until)` is the service window's [`window`].
 #[must_use]
 pub fn clock(
     view: &ClockView,
-    calendar: &Calendar,
+    (open, until): (bool, Option<DateTime<Utc>>),
     active: bool,
     tz: Tz,
     now: DateTime<Utc>,
 ) -> Value {
     let status = &view.status;
     let state = state_name(status.state);
-    let (open, until) = window(calendar, now);
     let unmet = view.met_at.is_none();
     let running = active && unmet && status.state != ClockState::Paused;
     let remaining = status.remaining_secs;
@@ -174,7 +173,8 @@ pub fn ticket(
     now: DateTime<Utc>,
 ) -> Value {
     let active = matches!(t.status.as_str(), "open" | "waiting_on_customer");
-    let clocks: Vec<Value> = t.clocks.iter().map(|c| clock(c, calendar, active, tz, now)).collect();
+    let open = window(calendar, now);
+    let clocks: Vec<Value> = t.clocks.iter().map(|c| clock(c, open, active, tz, now)).collect();
     json!({
         "id": t.id,
         "number": t.number,

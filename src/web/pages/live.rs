@@ -72,12 +72,6 @@ impl Changes {
         }
     }
 
-    /// The newest event id seen.
-    #[must_use]
-    pub fn latest(&self) -> i64 {
-        *self.latest.borrow()
-    }
-
     /// Listens for changes.
     #[must_use]
     pub fn subscribe(&self) -> watch::Receiver<i64> {

@@ -172,9 +172,9 @@ fn preview_for(
     tz: chrono_tz::Tz,
     now: DateTime<Utc>,
 ) -> Result<Value, TicketError> {
-    let preview = create::preview(conn, engine, organization_id, severity, category, now)?;
     let terms = create::terms(conn, engine, organization_id, now)?;
     let policy = engine.policy_version(conn, terms.policy_version_id)?;
+    let preview = create::preview_under(engine, &policy, &terms, severity, category, now)?;
     Ok(preview_words(&preview, &policy.calendar, tz, now))
 }
 
@@ -325,20 +325,8 @@ fn ticket_data(
     id: i64,
     now: DateTime<Utc>,
 ) -> Result<Value, AppError> {
-    let actor = visitor.actor.clone();
-    let tz = visitor.timezone;
-    let t = view::show(conn, engine, &actor, id, now)?;
-    let policy = engine.policy_version(conn, t.policy_version_id)?;
-    let events = view::events(conn, &actor, id, 0, 500)?;
-    let names = super::desk::names(conn, &events)?;
-    let name = |who: Option<i64>| super::desk::name_of(&names, who, true);
-    let events: Vec<Value> = events.iter().map(|e| format::event(e, &name, tz, now)).collect();
-    let pauses = db::pauses::for_tickets(conn, &[t.id])?;
-    Ok(json!({
-        "ticket": format::ticket(&t, &policy.calendar, tz, true, now),
-        "events": events,
-        "pauses": format::pauses(&pauses, tz, now),
-    }))
+    let (_, ticket, events, pauses) = super::desk::read_ticket(conn, engine, visitor, id, now)?;
+    Ok(json!({ "ticket": ticket, "events": events, "pauses": pauses }))
 }
 
 async fn ticket_page(
