@@ -11,6 +11,7 @@ pub mod config;
 pub mod db;
 pub mod jobs;
 pub mod notify;
+pub mod reports;
 pub mod sla;
 pub mod tickets;
 pub mod web;

@@ -197,6 +197,105 @@ diesel::table! {
         delivered_at -> Nullable<Timestamp>,
         parked_at -> Nullable<Timestamp>,
         last_error -> Nullable<Text>,
+        attachments -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    met_clocks (id) {
+        id -> BigInt,
+        ticket_id -> BigInt,
+        clock -> Text,
+        started_at -> Timestamp,
+        due_at -> Timestamp,
+        met_at -> Timestamp,
+        decided_at -> Timestamp,
+        used_secs -> BigInt,
+        paused_secs -> BigInt,
+    }
+}
+
+diesel::table! {
+    report_versions (id) {
+        id -> BigInt,
+        month -> Text,
+        version -> Integer,
+        computed_at -> Timestamp,
+        computed_by -> Nullable<BigInt>,
+        reason -> Text,
+    }
+}
+
+diesel::table! {
+    report_rows (id) {
+        id -> BigInt,
+        report_id -> BigInt,
+        organization_id -> BigInt,
+        ticket_id -> BigInt,
+        ticket_number -> Text,
+        title -> Text,
+        clock -> Text,
+        severity -> Text,
+        category -> Text,
+        policy_name -> Text,
+        policy_version -> Integer,
+        policy_version_id -> BigInt,
+        target -> Text,
+        target_secs -> BigInt,
+        started_at -> Timestamp,
+        due_at -> Nullable<Timestamp>,
+        met_at -> Nullable<Timestamp>,
+        outcome -> Text,
+        decided_at -> Nullable<Timestamp>,
+        used_secs -> BigInt,
+        paused_secs -> BigInt,
+        overrun_secs -> BigInt,
+        explanation -> Text,
+        pauses -> Text,
+        escalations -> Text,
+        fee_minor -> Nullable<BigInt>,
+        fee_currency -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    report_organizations (id) {
+        id -> BigInt,
+        report_id -> BigInt,
+        organization_id -> BigInt,
+        organization_name -> Text,
+        figures -> Text,
+        csv_sha256 -> Text,
+    }
+}
+
+diesel::table! {
+    breach_causes (id) {
+        id -> BigInt,
+        ticket_id -> BigInt,
+        clock -> Text,
+        started_at -> Timestamp,
+        cause -> Text,
+        note -> Text,
+        set_by -> Nullable<BigInt>,
+        set_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    report_recipients (user_id) {
+        user_id -> BigInt,
+        added_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    report_mails (id) {
+        id -> BigInt,
+        organization_id -> BigInt,
+        month -> Text,
+        version -> Integer,
+        queued_at -> Timestamp,
     }
 }
 
@@ -220,6 +319,11 @@ diesel::joinable!(escalations -> tickets (ticket_id));
 diesel::joinable!(oncall_shifts -> users (user_id));
 diesel::joinable!(outbox -> tickets (ticket_id));
 diesel::joinable!(outbox -> webhooks (webhook_id));
+diesel::joinable!(met_clocks -> tickets (ticket_id));
+diesel::joinable!(report_rows -> report_versions (report_id));
+diesel::joinable!(report_organizations -> report_versions (report_id));
+diesel::joinable!(breach_causes -> tickets (ticket_id));
+diesel::joinable!(report_recipients -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     organizations,
@@ -237,4 +341,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     webhooks,
     outbox,
     reference_epoch,
+    met_clocks,
+    report_versions,
+    report_rows,
+    report_organizations,
+    breach_causes,
+    report_recipients,
+    report_mails,
 );

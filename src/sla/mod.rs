@@ -38,5 +38,6 @@ pub use holidays::{Holiday, HolidaySet};
 pub use spec::{CalendarSpec, WeekHours};
 pub use target::Target;
 pub mod policy;
+pub mod report;
 
 pub use policy::{ClockKind, Level, Money, Policy, PolicySpec, Provider, Severity, Sla, SlaConfig};

@@ -18,7 +18,7 @@ use super::deadlines::{self, Deadlines, History};
 use super::events::{self, EventKind};
 use super::kinds::{Category, Status, parse_stored};
 use super::notices::{self, Change};
-use super::{Engine, TicketError, escalate, transaction};
+use super::{Engine, TicketError, escalate, met, transaction};
 
 /// A lifecycle action, as the API accepts it.
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
@@ -399,6 +399,7 @@ impl Work<'_> {
             self.now,
         )?;
         self.state.next_escalation_at = escalate::next_instant(&pending).map(db::to_db);
+        met::record(self.conn, self.engine, &self.ticket, &self.state, &pauses, self.now)?;
         if before != after {
             self.event(
                 EventKind::DeadlineRecomputed,

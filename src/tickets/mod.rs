@@ -12,6 +12,7 @@ pub mod escalate;
 pub mod events;
 pub mod filing;
 pub mod kinds;
+pub mod met;
 pub mod notices;
 pub mod view;
 pub mod whatif;

@@ -1,0 +1,11 @@
+DROP INDEX ticket_events_reopened;
+DROP INDEX tickets_waiting;
+DROP INDEX tickets_reported;
+ALTER TABLE outbox DROP COLUMN attachments;
+DROP TABLE report_mails;
+DROP TABLE report_recipients;
+DROP TABLE breach_causes;
+DROP TABLE report_organizations;
+DROP TABLE report_rows;
+DROP TABLE report_versions;
+DROP TABLE met_clocks;
