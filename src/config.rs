@@ -19,6 +19,8 @@
 //! | `FRIST_OUTBOX_MAX_ATTEMPTS` | failed attempts before a message is parked for an admin | 10 |
 //! | `FRIST_OUTBOX_BACKOFF_SECS` | wait after the first failure; doubles each time, at most an hour | 30 |
 //! | `FRIST_OUTBOX_LEASE_SECS` | how long a worker holds a message it is sending (a crashed worker's claim lapses) | 60 |
+//! | `FRIST_REPORT_HOUR` | local hour (provider time zone, 0–23) from which the monthly report e-mail goes out on the 1st; never before the close at 03:00 | 6 |
+//! | `FRIST_PUBLIC_URL` | the address people reach frist at, for links in e-mails | `http://localhost:8080` |
 
 use std::path::{Path, PathBuf};
 
@@ -105,6 +107,10 @@ pub struct Config {
     pub outbox_backoff_secs: i64,
     /// `FRIST_OUTBOX_LEASE_SECS`.
     pub outbox_lease_secs: i64,
+    /// `FRIST_REPORT_HOUR`.
+    pub report_hour: u32,
+    /// `FRIST_PUBLIC_URL`, without a trailing `/`.
+    pub public_url: String,
 }
 
 impl Default for Config {
@@ -126,6 +132,8 @@ impl Default for Config {
             outbox_max_attempts: 10,
             outbox_backoff_secs: 30,
             outbox_lease_secs: 60,
+            report_hour: 6,
+            public_url: "http://localhost:8080".to_owned(),
         }
     }
 }
@@ -156,6 +164,20 @@ fn number<T: std::str::FromStr>(
         None => Ok(default),
         Some(text) => text.trim().parse().ok().filter(|v| valid(v)).ok_or_else(|| {
             ConfigError::Variable { variable, message: format!("{text:?} is not a valid value") }
+        }),
+    }
+}
+
+/// An `http(s)://host…` address without its trailing `/`: links are built by appending
+/// `/reports/…` to it.
+fn public_url(text: &str) -> Result<String, ConfigError> {
+    let url = text.trim().trim_end_matches('/');
+    let host = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"));
+    match host {
+        Some(host) if !host.is_empty() && !host.contains(char::is_whitespace) => Ok(url.to_owned()),
+        _ => Err(ConfigError::Variable {
+            variable: "FRIST_PUBLIC_URL",
+            message: format!("{text:?}: use http://host[:port] or https://host[:port]"),
         }),
     }
 }
@@ -233,6 +255,16 @@ impl Config {
                 defaults.outbox_lease_secs,
                 |n: &i64| (1..=3600).contains(n),
             )?,
+            report_hour: number(
+                "FRIST_REPORT_HOUR",
+                get("FRIST_REPORT_HOUR"),
+                defaults.report_hour,
+                |n: &u32| *n <= 23,
+            )?,
+            public_url: match get("FRIST_PUBLIC_URL") {
+                None => defaults.public_url,
+                Some(url) => public_url(&url)?,
+            },
         })
     }
 
@@ -361,5 +393,36 @@ mod tests {
             .err()
             .map(|e| e.to_string());
         assert!(error.is_some_and(|e| e.starts_with("FRIST_SECURE_COOKIES:")));
+    }
+
+    #[test]
+    fn report_hour_and_public_url() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| (*v).to_owned())
+        };
+        let defaults = Config::from_lookup(env(&[])).ok();
+        assert_eq!(defaults.as_ref().map(|c| c.report_hour), Some(6));
+        assert_eq!(defaults.as_ref().map(|c| c.public_url.as_str()), Some("http://localhost:8080"));
+        let config = Config::from_lookup(env(&[
+            ("FRIST_REPORT_HOUR", "0"),
+            ("FRIST_PUBLIC_URL", "https://frist.example/"),
+        ]))
+        .ok();
+        assert_eq!(config.as_ref().map(|c| c.report_hour), Some(0));
+        assert_eq!(config.as_ref().map(|c| c.public_url.as_str()), Some("https://frist.example"));
+        for bad in ["24", "-1", "six"] {
+            let error = Config::from_lookup(move |name: &str| {
+                (name == "FRIST_REPORT_HOUR").then(|| bad.to_owned())
+            })
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+            assert!(error.starts_with("FRIST_REPORT_HOUR:"), "{error}");
+        }
+        let error = Config::from_lookup(env(&[("FRIST_PUBLIC_URL", "frist.example")]))
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(error.starts_with("FRIST_PUBLIC_URL:"), "{error}");
     }
 }

@@ -285,7 +285,7 @@ fn a_customer_files_out_of_hours_and_the_technician_answers_live() {
 
         // The admin pages, and a policy edit previewed before it is saved.
         let admin = browser(&url).await;
-        sign_in(&admin, &base, "admin@frist.example", "/desk").await;
+        sign_in(&admin, &base, "admin@frist.example", "/manager").await;
         for page in ["organizations", "users", "contracts", "policies", "calendars", "oncall"] {
             admin.goto(&format!("{base}/admin/{page}")).await.unwrap_or_else(|e| panic!("{e}"));
             text(&admin, "h1").await;

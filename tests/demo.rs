@@ -10,7 +10,10 @@ use std::process::{Command, Output};
 use diesel::dsl::count_star;
 use diesel::prelude::*;
 use frist::db::DbConn;
-use frist::db::schema::{organizations, pauses, ticket_events, tickets, users};
+use frist::db::schema::{
+    organizations, pauses, report_organizations, report_rows, report_versions, ticket_events,
+    tickets, users,
+};
 
 fn demo(url: &str, tickets: &str) -> Output {
     match Command::new(env!("CARGO_BIN_EXE_frist"))
@@ -86,6 +89,23 @@ fn demo_loads_a_living_database_once() {
         .select(count_star())
         .first(&mut conn));
     assert!(breached >= 1, "no response breach");
+
+    // The past months are closed, oldest first, so the reports are there at once.
+    let versions: Vec<(i64, String, i32)> = ok(report_versions::table
+        .order(report_versions::id)
+        .select((report_versions::id, report_versions::month, report_versions::version))
+        .load(&mut conn));
+    assert!(versions.len() >= 3, "closed months: {versions:?}");
+    assert!(versions.iter().all(|(_, _, v)| *v == 1), "{versions:?}");
+    let months: Vec<&String> = versions.iter().map(|(_, m, _)| m).collect();
+    let mut sorted = months.clone();
+    sorted.sort();
+    assert_eq!(months, sorted, "closed oldest first");
+    let rows: i64 = ok(report_rows::table.select(count_star()).first(&mut conn));
+    assert!(rows >= 1, "no report rows");
+    let reported: i64 = ok(report_organizations::table.select(count_star()).first(&mut conn));
+    assert!(reported >= 5 * 3, "{reported} organization reports");
+    assert!(stdout.contains("past months closed"), "{stdout}");
 
     let before = counts(&mut conn);
     let second = demo(&url, "60");

@@ -19,6 +19,8 @@ use serde_json::{Value, json};
 const LOOK_ALIKES: [i64; 4] = [1, 2, 12, 21];
 /// The clocks `{clock}` takes.
 const CLOCKS: [&str; 3] = ["response", "fix_start", "resolve"];
+/// The month `{month}` takes.
+const MONTH: &str = "2026-03";
 
 /// What a route's `{id}` names, from its path prefix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,6 +50,9 @@ fn kind_of(path: &str) -> Option<Kind> {
         ("/api/v1/oncall/{id}", Kind::StaffOnly),
         ("/api/v1/webhooks/{id}", Kind::StaffOnly),
         ("/api/v1/outbox/{id}", Kind::StaffOnly),
+        ("/api/v1/reports/{month}/organizations/{id}", Kind::Organization),
+        ("/api/v1/reports/{month}/organizations/{id}.csv", Kind::Organization),
+        ("/api/v1/reports/{month}/organizations/{id}.pdf", Kind::Organization),
     ];
     prefixes.iter().find(|(p, _)| path == *p || path.starts_with(&format!("{p}/"))).map(|(_, k)| *k)
 }
@@ -98,6 +103,10 @@ fn collection_of(route: &Route) -> Option<Collection> {
         ("GET", "/api/v1/webhooks", StaffOnly),
         ("POST", "/api/v1/webhooks", StaffOnly),
         ("GET", "/api/v1/outbox", StaffOnly),
+        ("GET", "/api/v1/reports", StaffOnly),
+        ("GET", "/api/v1/reports/{month}/versions", StaffOnly),
+        ("POST", "/api/v1/reports/{month}/close", StaffOnly),
+        ("PUT", "/api/v1/reports/causes", StaffOnly),
     ];
     known.iter().find(|(m, p, _)| *m == route.method && *p == route.path).map(|(_, _, c)| *c)
 }
@@ -115,7 +124,7 @@ fn items(reply: &app::Reply) -> Vec<Value> {
 fn expand(path: &str, ids: &[i64]) -> Vec<(String, Option<&'static str>)> {
     let mut out = Vec::new();
     for id in ids {
-        let with_id = path.replace("{id}", &id.to_string());
+        let with_id = path.replace("{id}", &id.to_string()).replace("{month}", MONTH);
         if with_id.contains("{action}") {
             for (action, _) in ACTIONS {
                 out.push((with_id.replace("{action}", action), Some(*action)));
@@ -270,6 +279,11 @@ fn body_for(w: &World, route: &Route, action: Option<&str>) -> Option<String> {
             json!({"url": "https://hooks.example.com/frist"})
         }
         (None, "/api/v1/outbox/{id}/retry") => json!({}),
+        (None, "/api/v1/reports/{month}/close") => json!({"reason": "x"}),
+        (None, "/api/v1/reports/causes") => {
+            json!({"ticket_id": w.b_tickets[0], "clock": "response",
+            "started_at": "2026-03-04T09:00:00Z", "cause": "staffing"})
+        }
         (None, path) => panic!("{} {path}: no body known; extend body_for", route.method),
     };
     Some(body.to_string())
@@ -363,7 +377,8 @@ fn another_organizations_ids_answer_404_and_change_nothing() {
             );
             if collection == Some(Collection::StaffOnly) {
                 let body = body_for(&w, route, None);
-                let reply = send(app, route.method, Some(a), route.path, body.as_deref());
+                let path = route.path.replace("{month}", MONTH);
+                let reply = send(app, route.method, Some(a), &path, body.as_deref());
                 sent += 1;
                 if reply.status != 403 {
                     failures.push(format!(

@@ -223,8 +223,28 @@ pub fn run(args: &DemoArgs, config: &Config, stdout: &mut dyn Write) -> anyhow::
     // sweep's wait in the outbox for the first `serve` with FRIST_SMTP_URL.
     let swept = crate::jobs::sweep::tick(&mut conn, &engine, now)?;
     db::outbox::mark_delivered_before(&mut conn, db::to_db(now))?;
+    let closed = close_past_months(&mut conn, &engine, now)?;
     summary(stdout, args, &tally, swept.fired.len(), started.elapsed())?;
+    if let (Some(first), Some(last)) = (closed.first(), closed.last()) {
+        writeln!(stdout, "reports: {} past months closed, {first} to {last}", closed.len())?;
+    }
     Ok(())
+}
+
+/// Closes every month of the history that is over, oldest first, as the scheduled close
+/// would have, so the reports are there at once. (The scheduled job mails only the months
+/// that ended in the last few weeks, so the old ones are not sent on the first `serve`.)
+fn close_past_months(
+    conn: &mut DbConn,
+    engine: &Engine,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Vec<crate::sla::report::Month>> {
+    let months = crate::jobs::reports::closable(conn, engine.provider().timezone, now, 0)?;
+    for &month in &months {
+        crate::reports::snapshot::close(conn, engine, month, now, None, "")
+            .with_context(|| format!("closing {month}"))?;
+    }
+    Ok(months)
 }
 
 fn refuse_if_present(conn: &mut DbConn) -> anyhow::Result<()> {

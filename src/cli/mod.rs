@@ -4,6 +4,7 @@ mod batch;
 mod deadline;
 mod demo;
 mod holidays;
+mod report;
 mod service;
 
 use std::io::{Read, Write};
@@ -50,6 +51,9 @@ pub enum Command {
     Token(service::TokenCommand),
     /// Load realistic demo data (idempotent: refuses if demo data exists).
     Demo(demo::DemoArgs),
+    /// A month's SLA report (`--month 2026-11 [--org ID|NAME] [--format text|csv|json|pdf]`),
+    /// or `report close --month …` to close a month.
+    Report(report::ReportArgs),
 }
 
 /// `frist deadline`.
@@ -162,6 +166,7 @@ pub fn run(
         Command::User(command) => service::user(&command, &config, stdin, stdout)?,
         Command::Token(command) => service::token(&command, &config, stdout)?,
         Command::Demo(args) => demo::run(&args, &config, stdout)?,
+        Command::Report(args) => report::run(&args, &config, stdout)?,
     }
     Ok(())
 }

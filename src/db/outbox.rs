@@ -48,6 +48,8 @@ pub struct Message {
     pub parked_at: Option<NaiveDateTime>,
     /// Why the last attempt failed.
     pub last_error: Option<String>,
+    /// Files attached to an e-mail, JSON: `[{"name", "content_type", "base64"}]`.
+    pub attachments: Option<String>,
 }
 
 /// A new message.
@@ -85,6 +87,17 @@ pub fn insert(conn: &mut DbConn, messages: &[NewMessage]) -> QueryResult<usize> 
         written += diesel::insert_into(outbox::table).values(message).execute(conn)?;
     }
     Ok(written)
+}
+
+/// Appends one message with attachments (JSON, as [`Message::attachments`]).
+pub fn insert_with_attachments(
+    conn: &mut DbConn,
+    message: &NewMessage,
+    attachments: Option<&str>,
+) -> QueryResult<usize> {
+    diesel::insert_into(outbox::table)
+        .values((message, outbox::attachments.eq(attachments)))
+        .execute(conn)
 }
 
 /// Claims up to `limit` messages due at `now` (of `channel` only, if given) for `worker`

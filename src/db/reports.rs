@@ -215,7 +215,8 @@ pub fn reopened_between(
     query.load(conn)
 }
 
-/// `(ticket, clock, clock start, level, fired)` of an escalation.
+/// `(ticket, clock, clock start, level, its computed instant)` of an escalation (the
+/// instant the threshold was reached, not when a sweep happened to record it).
 pub type FiredRow = (i64, String, NaiveDateTime, String, NaiveDateTime);
 
 /// The escalations of these tickets.
@@ -225,13 +226,13 @@ pub fn escalations_of(conn: &mut DbConn, ticket_ids: &[i64]) -> QueryResult<Vec<
         out.extend(
             escalations::table
                 .filter(escalations::ticket_id.eq_any(chunk))
-                .order((escalations::ticket_id, escalations::fired_at, escalations::id))
+                .order((escalations::ticket_id, escalations::due_at, escalations::id))
                 .select((
                     escalations::ticket_id,
                     escalations::clock,
                     escalations::clock_started_at,
                     escalations::level,
-                    escalations::fired_at,
+                    escalations::due_at,
                 ))
                 .load::<FiredRow>(conn)?,
         );
@@ -541,4 +542,18 @@ pub fn claim_mail(
         .on_conflict_do_nothing()
         .execute(c))?;
     Ok(n == 1)
+}
+
+/// When the oldest ticket was reported, if there is one: where the scheduled close starts.
+pub fn first_reported(conn: &mut DbConn) -> QueryResult<Option<NaiveDateTime>> {
+    tickets::table.select(diesel::dsl::min(tickets::reported_at)).first(conn)
+}
+
+/// The organizations whose mail of (month, version) was claimed already.
+pub fn mailed_organizations(conn: &mut DbConn, month: &str, version: i32) -> QueryResult<Vec<i64>> {
+    report_mails::table
+        .filter(report_mails::month.eq(month))
+        .filter(report_mails::version.eq(version))
+        .select(report_mails::organization_id)
+        .load(conn)
 }

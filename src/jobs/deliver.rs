@@ -13,7 +13,7 @@ use chrono::{DateTime, Duration, Utc};
 use crate::config::Config;
 use crate::db::outbox::{AfterFailure, Message};
 use crate::db::{self, DbConn, DbError};
-use crate::notify::smtp::{MailSettings, Mailer};
+use crate::notify::smtp::{Attachment, MailSettings, Mailer};
 use crate::notify::webhook::{Poster, WebhookSettings};
 use crate::notify::{DeliveryError, Email, WebhookCall};
 
@@ -61,6 +61,9 @@ pub struct Worker {
     poster: Poster,
     retry: Retry,
     stopping: AtomicBool,
+    /// The monthly report mail's settings: built from the same configuration as the
+    /// senders, so the jobs started with this worker write what it can send.
+    reports: super::reports::Settings,
 }
 
 /// Most messages claimed in one pass.
@@ -72,7 +75,27 @@ impl Worker {
     #[must_use]
     pub fn new(mailer: Option<Mailer>, poster: Poster, retry: Retry) -> Self {
         let id = format!("{}-{:016x}", std::process::id(), rand::random::<u64>());
-        Self { id, mailer, poster, retry, stopping: AtomicBool::new(false) }
+        Self {
+            id,
+            mailer,
+            poster,
+            retry,
+            stopping: AtomicBool::new(false),
+            reports: super::reports::Settings::default(),
+        }
+    }
+
+    /// The same worker with these report mail settings.
+    #[must_use]
+    pub fn with_reports(mut self, reports: super::reports::Settings) -> Self {
+        self.reports = reports;
+        self
+    }
+
+    /// The report mail settings ([`Worker::from_config`] reads them from the configuration).
+    #[must_use]
+    pub fn reports(&self) -> &super::reports::Settings {
+        &self.reports
     }
 
     /// A worker as the configuration says.
@@ -95,7 +118,8 @@ impl Worker {
             max_backoff: Duration::hours(1),
             lease: Duration::seconds(config.outbox_lease_secs),
         };
-        Ok(Self::new(mailer, poster, retry))
+        Ok(Self::new(mailer, poster, retry)
+            .with_reports(super::reports::Settings::from_config(config)))
     }
 
     /// The id its claims carry.
@@ -166,13 +190,18 @@ impl Worker {
                     .mailer
                     .as_ref()
                     .ok_or_else(|| DeliveryError::Temporary("FRIST_SMTP_URL is not set".into()))?;
-                mailer.send(&Email {
+                let attachments = match &message.attachments {
+                    Some(json) => Attachment::from_json(json)?,
+                    None => Vec::new(),
+                };
+                let email = Email {
                     to: message.recipient.clone(),
                     subject: message.subject.clone(),
                     text: message.body.clone(),
                     html: message.html.clone(),
                     event_id: message.event_id.clone(),
-                })
+                };
+                mailer.send_with(&email, &attachments)
             }
             "webhook" => {
                 let endpoint = match message.webhook_id {

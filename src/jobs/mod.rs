@@ -1,13 +1,15 @@
-//! Scheduled work (DESIGN §6, §8): the escalation sweep every minute and once at start-up,
-//! and outbox delivery every few seconds, on tokio-cron-scheduler.
+//! Scheduled work (DESIGN §6, §8, §10): the escalation sweep every minute and once at
+//! start-up, outbox delivery every few seconds, and the monthly close and report mail every
+//! hour and once at start-up, on tokio-cron-scheduler.
 //!
 //! Each job is a plain function that takes a connection and `now` ([`sweep::tick`],
-//! [`deliver::Worker::tick`]), so tests call them directly with an injected clock; here
+//! [`deliver::Worker::tick`], [`reports::tick`]), so tests call them directly with an injected clock; here
 //! they are run on the blocking pool, never two passes of one job at once. Several
 //! instances may run them against one database: claims (`SKIP LOCKED`, leases) share the
 //! work and unique rows keep it exactly-once.
 
 pub mod deliver;
+pub mod reports;
 pub mod sweep;
 
 use std::sync::Arc;
@@ -21,6 +23,9 @@ use crate::web::AppState;
 pub const SWEEP_SCHEDULE: &str = "0 * * * * *";
 /// Delivery's schedule: every two seconds (it reads one index when there is nothing to do).
 pub const DELIVERY_SCHEDULE: &str = "*/2 * * * * *";
+/// The monthly close and report mail: five past every hour (the close waits for local
+/// 03:00 on the 1st, the mail for the report hour; a missed hour is caught up next time).
+pub const REPORTS_SCHEDULE: &str = "0 5 * * * *";
 
 /// The running jobs of this process.
 pub struct Jobs {
@@ -29,6 +34,7 @@ pub struct Jobs {
     worker: Arc<deliver::Worker>,
     sweeping: Arc<Mutex<()>>,
     delivering: Arc<Mutex<()>>,
+    reporting: Arc<Mutex<()>>,
 }
 
 impl std::fmt::Debug for Jobs {
@@ -73,16 +79,42 @@ pub async fn deliver_once(state: &AppState, worker: &Arc<deliver::Worker>, guard
     }
 }
 
+/// Runs one pass of the monthly close and report mail on the blocking pool, unless one is
+/// running.
+pub async fn reports_once(state: &AppState, settings: &reports::Settings, guard: &Mutex<()>) {
+    let Ok(_running) = guard.try_lock() else { return };
+    let pool = state.pool.clone();
+    let engine = Arc::clone(&state.engine);
+    let settings = settings.clone();
+    let now = state.clock.now();
+    let result = tokio::task::spawn_blocking(move || -> anyhow::Result<reports::Report> {
+        let mut conn = pool.get()?;
+        Ok(reports::tick(&mut conn, &engine, &settings, now)?)
+    })
+    .await;
+    match result {
+        Ok(Ok(_)) => {}
+        Ok(Err(error)) => {
+            tracing::warn!(%error, "monthly reports failed; the next hour catches up")
+        }
+        Err(error) => tracing::error!(%error, "monthly reports panicked"),
+    }
+}
+
 impl Jobs {
-    /// Sweeps once (catching up after downtime), then starts the schedules.
+    /// Sweeps and closes and mails the months due once (catching up after downtime), then
+    /// starts the schedules.
     pub async fn start(state: AppState, worker: deliver::Worker) -> anyhow::Result<Self> {
         let worker = Arc::new(worker);
         let sweeping = Arc::new(Mutex::new(()));
         let delivering = Arc::new(Mutex::new(()));
+        let reporting = Arc::new(Mutex::new(()));
         if !worker.sends_email() {
             tracing::warn!("FRIST_SMTP_URL is not set: e-mails wait in the outbox until it is");
         }
         sweep_once(&state, &sweeping).await;
+        let report_settings = worker.reports().clone();
+        reports_once(&state, &report_settings, &reporting).await;
 
         let scheduler = JobScheduler::new().await?;
         let (s, guard) = (state.clone(), Arc::clone(&sweeping));
@@ -99,12 +131,19 @@ impl Jobs {
                 Box::pin(async move { deliver_once(&s, &w, &guard).await })
             })?)
             .await?;
+        let (s, guard) = (state.clone(), Arc::clone(&reporting));
+        scheduler
+            .add(Job::new_async(REPORTS_SCHEDULE, move |_, _| {
+                let (s, r, guard) = (s.clone(), report_settings.clone(), Arc::clone(&guard));
+                Box::pin(async move { reports_once(&s, &r, &guard).await })
+            })?)
+            .await?;
         scheduler.start().await?;
         tracing::info!(
             worker = worker.id(),
-            "jobs started: sweep every minute, delivery every 2 s"
+            "jobs started: sweep every minute, delivery every 2 s, monthly reports hourly"
         );
-        Ok(Self { scheduler, state, worker, sweeping, delivering })
+        Ok(Self { scheduler, state, worker, sweeping, delivering, reporting })
     }
 
     /// Stops claiming work, lets the passes in flight finish the message each is sending,
@@ -116,6 +155,7 @@ impl Jobs {
         }
         let _sweep = self.sweeping.lock().await;
         let _delivery = self.delivering.lock().await;
+        let _reports = self.reporting.lock().await;
         let pool = self.state.pool.clone();
         let worker = Arc::clone(&self.worker);
         let released = tokio::task::spawn_blocking(move || -> anyhow::Result<usize> {

@@ -17,13 +17,13 @@ use handlebars::Handlebars;
 use serde::Serialize;
 
 /// The e-mails there are, with the data each expects (see the templates).
-pub const EMAILS: [&str; 4] = ["receipt", "status", "escalation", "oncall_alert"];
+pub const EMAILS: [&str; 5] = ["receipt", "status", "escalation", "oncall_alert", "monthly_report"];
 
 /// The partial that frames every HTML part.
 const LAYOUT: &str = "layout";
 
 /// Built-in templates: registry name (`{name}.{part}`) and source.
-const BUILT_IN: [(&str, &str); 13] = [
+const BUILT_IN: [(&str, &str); 16] = [
     ("layout.html", include_str!("../../templates/emails/layout.html.hbs")),
     ("receipt.subject", include_str!("../../templates/emails/receipt.subject.hbs")),
     ("receipt.txt", include_str!("../../templates/emails/receipt.txt.hbs")),
@@ -37,6 +37,9 @@ const BUILT_IN: [(&str, &str); 13] = [
     ("oncall_alert.subject", include_str!("../../templates/emails/oncall_alert.subject.hbs")),
     ("oncall_alert.txt", include_str!("../../templates/emails/oncall_alert.txt.hbs")),
     ("oncall_alert.html", include_str!("../../templates/emails/oncall_alert.html.hbs")),
+    ("monthly_report.subject", include_str!("../../templates/emails/monthly_report.subject.hbs")),
+    ("monthly_report.txt", include_str!("../../templates/emails/monthly_report.txt.hbs")),
+    ("monthly_report.html", include_str!("../../templates/emails/monthly_report.html.hbs")),
 ];
 
 /// Why an e-mail could not be rendered; every variant names the template.

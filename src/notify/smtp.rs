@@ -6,7 +6,8 @@
 use std::fmt;
 use std::time::Duration;
 
-use lettre::message::header::{HeaderName, HeaderValue};
+use base64::Engine as _;
+use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart, SinglePart};
 use lettre::{Message, SmtpTransport, Transport};
 
@@ -14,6 +15,60 @@ use super::{DeliveryError, Email};
 
 /// The header that carries the outbox event id, so a receiver can drop duplicates.
 const EVENT_ID_HEADER: HeaderName = HeaderName::new_from_ascii_str("X-Frist-Event-Id");
+
+/// RFC 3834: every mail frist sends is machine-made, so auto-responders stay quiet and
+/// frist's own inbound mail never mistakes it for a person's.
+const AUTO_SUBMITTED_HEADER: HeaderName = HeaderName::new_from_ascii_str("Auto-Submitted");
+
+/// A file attached to an e-mail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attachment {
+    /// File name, e.g. `sla-report-2026-11.pdf`.
+    pub name: String,
+    /// MIME type, e.g. `application/pdf`.
+    pub content_type: String,
+    /// The content.
+    pub bytes: Vec<u8>,
+}
+
+/// An attachment as the outbox stores it (`outbox.attachments`, a JSON list).
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Stored {
+    name: String,
+    content_type: String,
+    base64: String,
+}
+
+impl Attachment {
+    /// The JSON list the outbox stores: `[{"name", "content_type", "base64"}]`.
+    #[must_use]
+    pub fn to_json(attachments: &[Attachment]) -> String {
+        let stored: Vec<Stored> = attachments
+            .iter()
+            .map(|a| Stored {
+                name: a.name.clone(),
+                content_type: a.content_type.clone(),
+                base64: base64::engine::general_purpose::STANDARD.encode(&a.bytes),
+            })
+            .collect();
+        serde_json::to_string(&stored).unwrap_or_else(|_| "[]".to_owned())
+    }
+
+    /// Reads the outbox's JSON list; a list that cannot be read can never be sent.
+    pub fn from_json(text: &str) -> Result<Vec<Attachment>, DeliveryError> {
+        let bad = |why: String| DeliveryError::Permanent(format!("attachments: {why}"));
+        let stored: Vec<Stored> = serde_json::from_str(text).map_err(|e| bad(e.to_string()))?;
+        stored
+            .into_iter()
+            .map(|s| {
+                let bytes = base64::engine::general_purpose::STANDARD
+                    .decode(s.base64.as_bytes())
+                    .map_err(|e| bad(format!("{}: {e}", s.name)))?;
+                Ok(Attachment { name: s.name, content_type: s.content_type, bytes })
+            })
+            .collect()
+    }
+}
 
 /// Where and as whom e-mail is sent.
 #[derive(Clone)]
@@ -82,13 +137,23 @@ impl Mailer {
 
     /// Sends one e-mail and waits for the relay's answer.
     pub fn send(&self, email: &Email) -> Result<(), DeliveryError> {
-        let message = self.build(email)?;
+        self.send_with(email, &[])
+    }
+
+    /// Sends one e-mail with files attached (none: as [`Mailer::send`]).
+    pub fn send_with(
+        &self,
+        email: &Email,
+        attachments: &[Attachment],
+    ) -> Result<(), DeliveryError> {
+        let message = self.build(email, attachments)?;
         self.transport.send(&message).map(|_| ()).map_err(|err| classify(&err, &email.event_id))
     }
 
-    /// A multipart/alternative message (or plain text alone) with the event id in its
-    /// `Message-ID` and `X-Frist-Event-Id`.
-    fn build(&self, email: &Email) -> Result<Message, DeliveryError> {
+    /// A multipart/alternative message (or plain text alone), inside a multipart/mixed one
+    /// when files are attached, with the event id in its `Message-ID` and
+    /// `X-Frist-Event-Id`, marked `Auto-Submitted: auto-generated`.
+    fn build(&self, email: &Email, attachments: &[Attachment]) -> Result<Message, DeliveryError> {
         let to = email.to.parse::<Mailbox>().map_err(|err| {
             DeliveryError::Permanent(format!(
                 "recipient {:?} is not an e-mail address: {err}",
@@ -100,15 +165,36 @@ impl Mailer {
             .to(to)
             .subject(email.subject.as_str())
             .message_id(Some(message_id(&email.event_id)));
-        let built = match &email.html {
-            Some(html) => builder
-                .multipart(MultiPart::alternative_plain_html(email.text.clone(), html.clone())),
-            None => builder.singlepart(SinglePart::plain(email.text.clone())),
-        };
-        let mut message = built.map_err(|err| {
+        let cannot = |err: String| {
             DeliveryError::Permanent(format!("e-mail {} cannot be built: {err}", email.event_id))
-        })?;
-        message.headers_mut().insert_raw(HeaderValue::new(EVENT_ID_HEADER, email.event_id.clone()));
+        };
+        let built = match (&email.html, attachments.is_empty()) {
+            (Some(html), true) => builder
+                .multipart(MultiPart::alternative_plain_html(email.text.clone(), html.clone())),
+            (None, true) => builder.singlepart(SinglePart::plain(email.text.clone())),
+            (html, false) => {
+                let mut mixed = match html {
+                    Some(html) => MultiPart::mixed().multipart(MultiPart::alternative_plain_html(
+                        email.text.clone(),
+                        html.clone(),
+                    )),
+                    None => MultiPart::mixed().singlepart(SinglePart::plain(email.text.clone())),
+                };
+                for file in attachments {
+                    let content_type = ContentType::parse(&file.content_type)
+                        .map_err(|err| cannot(format!("{}: {err}", file.name)))?;
+                    mixed = mixed.singlepart(
+                        lettre::message::Attachment::new(file.name.clone())
+                            .body(file.bytes.clone(), content_type),
+                    );
+                }
+                builder.multipart(mixed)
+            }
+        };
+        let mut message = built.map_err(|err| cannot(err.to_string()))?;
+        let headers = message.headers_mut();
+        headers.insert_raw(HeaderValue::new(EVENT_ID_HEADER, email.event_id.clone()));
+        headers.insert_raw(HeaderValue::new(AUTO_SUBMITTED_HEADER, "auto-generated".to_owned()));
         Ok(message)
     }
 }
@@ -182,6 +268,53 @@ mod tests {
     fn message_id_keeps_plain_ids_and_cleans_others() {
         assert_eq!(message_id("01J9-abc_1"), "<01J9-abc_1@frist>");
         assert_eq!(message_id("a b>c"), "<a-b-c@frist>");
+    }
+
+    #[test]
+    fn attachments_round_trip_through_the_outbox_json() -> Result<(), DeliveryError> {
+        let files = vec![
+            Attachment {
+                name: "a.pdf".into(),
+                content_type: "application/pdf".into(),
+                bytes: b"%PDF-1.7\n\x00\xff".to_vec(),
+            },
+            Attachment {
+                name: "a.csv".into(),
+                content_type: "text/csv".into(),
+                bytes: b"x\r\n".to_vec(),
+            },
+        ];
+        assert_eq!(Attachment::from_json(&Attachment::to_json(&files))?, files);
+        assert!(matches!(Attachment::from_json("{"), Err(DeliveryError::Permanent(_))));
+        Ok(())
+    }
+
+    #[test]
+    fn mixed_message_keeps_the_alternative_and_the_headers() -> Result<(), DeliveryError> {
+        let mailer = Mailer::new(&settings("smtp://127.0.0.1:1", "a@b.example"))?;
+        let email = Email {
+            to: "kari@example.com".to_owned(),
+            subject: "s".to_owned(),
+            text: "plain".to_owned(),
+            html: Some("<p>html</p>".to_owned()),
+            event_id: "report:1:2026-11:v1:kari@example.com".to_owned(),
+        };
+        let file = Attachment {
+            name: "r.csv".into(),
+            content_type: "text/csv; charset=utf-8".into(),
+            bytes: b"a,b\r\n".to_vec(),
+        };
+        let formatted =
+            String::from_utf8_lossy(&mailer.build(&email, &[file])?.formatted()).into_owned();
+        assert!(formatted.contains("multipart/mixed"), "{formatted}");
+        assert!(formatted.contains("multipart/alternative"), "{formatted}");
+        assert!(formatted.contains("filename=\"r.csv\""), "{formatted}");
+        assert!(formatted.contains("Auto-Submitted: auto-generated"), "{formatted}");
+        assert!(formatted.contains("X-Frist-Event-Id: report:1:2026-11:v1:kari@example.com"));
+        let plain = String::from_utf8_lossy(&mailer.build(&email, &[])?.formatted()).into_owned();
+        assert!(!plain.contains("multipart/mixed"), "{plain}");
+        assert!(plain.contains("Auto-Submitted: auto-generated"), "{plain}");
+        Ok(())
     }
 
     #[test]

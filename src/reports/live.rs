@@ -239,7 +239,13 @@ pub fn rows(
     let needs_engine = |c: &Candidate<'_>| detail == Detail::Full || c.outcome != Outcome::Met;
     let walked: Vec<i64> =
         candidates.iter().filter(|c| needs_engine(c)).map(|c| c.facts.id).collect();
-    let pauses = pauses_of(conn, &walked)?;
+    let mut pauses = pauses_of(conn, &walked)?;
+    // As known at the cut: a pause that ended after it was still open then, so it freezes
+    // the clock (no due instant) rather than moving it by a pause clipped at the cut. A
+    // month recomputed after the wait ended must read as the one closed while it lasted.
+    for pause in pauses.values_mut().flatten() {
+        pause.to = pause.to.filter(|&to| to <= period.cut);
+    }
     let fired = escalations_of(conn, &walked)?;
     let mut out = Vec::with_capacity(candidates.len());
     for c in candidates {

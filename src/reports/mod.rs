@@ -11,9 +11,11 @@
 pub mod causes;
 pub mod charts;
 pub mod csv;
+pub mod document;
 pub mod export;
 pub mod figures;
 pub mod live;
+pub mod mail;
 pub mod pdf;
 pub mod read;
 pub mod snapshot;

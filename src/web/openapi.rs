@@ -11,7 +11,7 @@ use utoipa::openapi::{
     Required, ResponseBuilder,
 };
 
-use super::api::{admin, oncall, outbox, tickets};
+use super::api::{admin, oncall, outbox, reports, tickets};
 use super::auth;
 use super::routes::{Access, ROUTES};
 
@@ -72,6 +72,9 @@ pub fn build() -> OpenApi {
         .schema_from::<admin::CalendarUpdateRequest>()
         .schema_from::<oncall::ShiftBody>()
         .schema_from::<outbox::WebhookBody>()
+        .schema_from::<reports::CloseRequest>()
+        .schema_from::<crate::reports::causes::SetCause>()
+        .schema_from::<crate::reports::causes::Cause>()
         .security_scheme(
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
@@ -93,10 +96,16 @@ fn tag(path: &str) -> String {
         .to_owned()
 }
 
-/// The `{name}` parameters of a path.
+/// The `{name}` parameters of a path (also within a segment, as in `{id}.csv`).
 #[must_use]
 pub fn parameters(path: &str) -> Vec<&str> {
-    path.split('/').filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}'))).collect()
+    path.split('/')
+        .filter_map(|s| {
+            let start = s.find('{')? + 1;
+            let end = start + s[start..].find('}')?;
+            Some(&s[start..end])
+        })
+        .collect()
 }
 
 /// `GET /api/v1/openapi.json`.

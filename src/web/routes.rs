@@ -5,7 +5,7 @@
 use actix_web::http::Method;
 use actix_web::web;
 
-use super::api::{admin, oncall, outbox, tickets};
+use super::api::{admin, oncall, outbox, reports, tickets};
 use super::{auth, health, openapi};
 
 /// Who may call a route.
@@ -102,6 +102,13 @@ route_table! {
     PUT "/api/v1/webhooks/{id}" => outbox::update_webhook, Admin, "Change a webhook endpoint", body = WebhookBody;
     GET "/api/v1/outbox" => outbox::list_outbox, Admin, "Notifications: pending, parked or delivered";
     POST "/api/v1/outbox/{id}/retry" => outbox::retry, Admin, "Put a parked notification back in the queue";
+    GET "/api/v1/reports" => reports::overview, Manager, "A month's SLA overview of every customer: ?month=YYYY-MM[&version=N]";
+    GET "/api/v1/reports/{month}/versions" => reports::versions, Manager, "The versions of a closed month, newest first, each with the rows it changed";
+    POST "/api/v1/reports/{month}/close" => reports::close, Manager, "Close a month, or recompute it as the next version (201; 200 when nothing differs); body optional", body = CloseRequest;
+    PUT "/api/v1/reports/causes" => reports::set_cause, Manager, "Set the cause of a breached clock", body = SetCause;
+    GET "/api/v1/reports/{month}/organizations/{id}.csv" => reports::organization_csv, Signed, "One organization's month as CSV, streamed: ?profile=excel, ?version=N";
+    GET "/api/v1/reports/{month}/organizations/{id}.pdf" => reports::organization_pdf, Signed, "One organization's month as PDF: ?version=N";
+    GET "/api/v1/reports/{month}/organizations/{id}" => reports::organization, Signed, "One organization's month (customers: their own): ?version=N";
 }
 
 /// Registers every route, one resource per path.

@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod oncall;
 pub mod outbox;
+pub mod reports;
 pub mod tickets;
 
 use serde::{Deserialize, Serialize};

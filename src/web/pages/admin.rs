@@ -190,6 +190,7 @@ async fn users_page(
         .db(move |conn| {
             let organizations = db::organizations::list(conn, None, 0, LIMIT)?;
             let name = |id: i64| organizations.iter().find(|o| o.id == id).map(|o| o.name.clone()).unwrap_or_default();
+            let recipients = db::reports::recipient_ids(conn)?;
             let users: Vec<Value> = db::users::list(conn, None, 0, 10 * LIMIT)?
                 .into_iter()
                 .map(|u| {
@@ -198,7 +199,9 @@ async fn users_page(
                         .map(|r| json!({"value": r.as_str(), "selected": r.as_str() == u.role}))
                         .collect();
                     json!({"id": u.id, "name": u.name, "email": u.email, "role": u.role,
-                        "roles": roles, "active": u.active, "organization": name(u.organization_id)})
+                        "roles": roles, "active": u.active, "organization": name(u.organization_id),
+                        "customer": u.role == Role::Customer.as_str(),
+                        "recipient": recipients.contains(&u.id)})
                 })
                 .collect();
             let organizations: Vec<Value> = organizations
@@ -272,6 +275,9 @@ pub struct RoleForm {
     /// `yes` to let them sign in.
     #[serde(default)]
     pub active: Option<String>,
+    /// `yes` to send them their organization's monthly report (customers).
+    #[serde(default)]
+    pub recipient: Option<String>,
 }
 
 /// `POST /admin/users/{id}`: role and access.
@@ -284,10 +290,19 @@ pub async fn set_role(
     let visitor = visitor.admin()?;
     let id = path.into_inner();
     let by = visitor.actor.user_id;
+    let state_now = state.clock.now();
     let done = state
         .db(move |conn| {
             let role = role_named(&form.role)?;
-            Ok(accounts::set_role(conn, id, role, form.active.as_deref() == Some("yes"), by)?)
+            let active = form.active.as_deref() == Some("yes");
+            // Only customers are marked: the provider's managers get every report anyway.
+            let recipient = role == Role::Customer && form.recipient.as_deref() == Some("yes");
+            let now = db::to_db(state_now);
+            Ok(crate::tickets::transaction(conn, |conn| {
+                accounts::set_role(conn, id, role, active, by)?;
+                db::reports::set_recipient(conn, id, recipient, now)?;
+                Ok(())
+            })?)
         })
         .await;
     match done {

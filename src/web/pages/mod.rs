@@ -11,8 +11,10 @@ pub mod assets;
 pub mod desk;
 pub mod format;
 pub mod live;
+pub mod manager;
 pub mod portal;
 pub mod render;
+pub mod reports;
 pub mod security;
 pub mod session;
 
@@ -32,6 +34,8 @@ pub enum Access {
     Customer,
     /// Technicians, managers and admins.
     Staff,
+    /// Managers and admins (technicians get 404, like customers).
+    Manager,
     /// Admins.
     Admin,
 }
@@ -75,6 +79,8 @@ page_table! {
     GET "/portal/tickets/{id}" => portal::ticket, Customer;
     POST "/portal/tickets/{id}/reply" => portal::reply, Customer;
     GET "/portal/tickets/{id}/why/{clock}" => portal::why, Customer;
+    GET "/portal/reports" => reports::portal, Customer;
+    GET "/portal/reports/{month}" => reports::portal_month, Customer;
     GET "/desk" => desk::dashboard, Staff;
     GET "/desk/rows" => desk::rows, Staff;
     GET "/desk/live" => live::stream, Staff;
@@ -82,6 +88,11 @@ page_table! {
     POST "/desk/phone" => desk::phone, Staff;
     GET "/desk/tickets/{id}" => desk::ticket, Staff;
     POST "/desk/tickets/{id}/{action}" => desk::act, Staff;
+    GET "/manager" => manager::home, Manager;
+    GET "/reports" => manager::overview, Manager;
+    GET "/reports/{month}/organizations/{id}" => manager::organization, Manager;
+    POST "/reports/causes" => manager::set_cause, Manager;
+    POST "/reports/{month}/close" => manager::close, Manager;
     GET "/admin" => admin::index, Admin;
     GET "/admin/organizations" => admin::organizations, Admin;
     POST "/admin/organizations" => admin::add_organization, Admin;

@@ -1,6 +1,7 @@
 //! Page templates (handlebars, HTML-escaped by default) and the page error.
 //!
-//! Templates never use `{{{…}}}`: every value is escaped, user text included. Unlike the
+//! Templates never use `{{{…}}}`: every value is escaped, user text included; the one exception
+//! is the report's SVG charts, drawn by our own code with their text escaped. Unlike the
 //! e-mails, pages are not in strict mode: an optional value (an error next to a field, a
 //! deadline a ticket does not have) may be absent and renders as nothing.
 
@@ -20,6 +21,9 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("pauses", include_str!("../../../templates/partials/pauses.hbs")),
     ("desk_rows", include_str!("../../../templates/partials/desk_rows.hbs")),
     ("form_error", include_str!("../../../templates/partials/form_error.hbs")),
+    ("report_picker", include_str!("../../../templates/partials/report_picker.hbs")),
+    ("report_tally", include_str!("../../../templates/partials/report_tally.hbs")),
+    ("report_rows", include_str!("../../../templates/partials/report_rows.hbs")),
     ("login", include_str!("../../../templates/pages/login.hbs")),
     ("account", include_str!("../../../templates/pages/account.hbs")),
     ("portal_list", include_str!("../../../templates/pages/portal_list.hbs")),
@@ -37,6 +41,9 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("admin_policy", include_str!("../../../templates/pages/admin_policy.hbs")),
     ("admin_calendars", include_str!("../../../templates/pages/admin_calendars.hbs")),
     ("admin_oncall", include_str!("../../../templates/pages/admin_oncall.hbs")),
+    ("reports", include_str!("../../../templates/pages/reports.hbs")),
+    ("reports_organization", include_str!("../../../templates/pages/reports_organization.hbs")),
+    ("manager_home", include_str!("../../../templates/pages/manager_home.hbs")),
 ];
 
 /// The compiled page templates.

@@ -217,9 +217,11 @@ impl<T: DeserializeOwned + 'static> FromRequest for Submitted<T> {
     }
 }
 
-/// `GET /`: the portal for customers, the desk for staff, else sign-in.
+/// `GET /`: the portal for customers, the manager's home for managers and admins, the desk
+/// for technicians, else sign-in.
 pub async fn home(req: HttpRequest) -> HttpResponse {
     match visitor(req).await {
+        Ok(v) if v.actor.is_manager() => see_other("/manager"),
         Ok(v) if v.actor.is_staff() => see_other("/desk"),
         Ok(_) => see_other("/portal"),
         Err(_) => see_other("/login"),
@@ -311,7 +313,11 @@ pub async fn login(
     };
     match opened {
         Some((user, token)) => {
-            let to = if user.role == Role::Customer.as_str() { "/portal" } else { "/desk" };
+            let to = match user.role.parse::<Role>() {
+                Ok(Role::Customer) => "/portal",
+                Ok(Role::Manager | Role::Admin) => "/manager",
+                _ => "/desk",
+            };
             let mut response = see_other(to);
             response
                 .add_cookie(&session_cookie(&req, &state, token))
