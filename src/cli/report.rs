@@ -8,10 +8,9 @@ use std::path::PathBuf;
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand, ValueEnum};
 
-use crate::accounts;
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
-use crate::db::{self, DbConn, DbTarget};
+use crate::db::{self, DbConn};
 use crate::notify::render::Renderer;
 use crate::reports::csv::Profile;
 use crate::reports::{document, pdf, read, snapshot};
@@ -90,12 +89,7 @@ fn parse_month(text: &str) -> Result<Month, String> {
 }
 
 fn open(config: &Config) -> anyhow::Result<(DbConn, Engine)> {
-    let sla = config.load_sla()?;
-    let target = DbTarget::parse(config.database_url.as_deref())?;
-    let mut conn = db::connect(&target)
-        .with_context(|| format!("opening the {} database", target.backend_name()))?;
-    db::migrate(&mut conn)?;
-    accounts::bootstrap(&mut conn, &sla, SystemClock.now())?;
+    let (conn, sla) = super::service::open(config)?;
     let engine = Engine::new(sla, Renderer::new(config.email_templates.as_deref())?);
     Ok((conn, engine))
 }

@@ -82,7 +82,8 @@ pub struct TokenAddArgs {
     pub name: String,
 }
 
-fn open(config: &Config) -> anyhow::Result<(db::DbConn, crate::sla::Sla)> {
+/// The configured database, migrated and bootstrapped, with the loaded SLA configuration.
+pub(crate) fn open(config: &Config) -> anyhow::Result<(db::DbConn, crate::sla::Sla)> {
     let sla = config.load_sla()?;
     let target = DbTarget::parse(config.database_url.as_deref())?;
     let mut conn = db::connect(&target)

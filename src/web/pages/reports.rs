@@ -361,7 +361,7 @@ fn charts_of(report: &MonthReport, points: &[TrendPoint]) -> Vec<Value> {
     vec![
         json!({"id": "chart-trend", "heading": "Compliance per clock, last 12 months",
             "svg": svg(charts::compliance_trend(points, Some(COMPLIANCE_TARGET))),
-            "text": format!("Target {COMPLIANCE_TARGET:.0} %. {}; the other months have no decided clocks.", trend_text.join("; "))}),
+            "text": format!("Target {COMPLIANCE_TARGET:.0} %. {}; months not closed yet, or without decided clocks, are not drawn.", trend_text.join("; "))}),
         json!({"id": "chart-severity", "heading": "Met, breached and pending per severity",
             "svg": svg(charts::outcomes_by_severity(&bars)),
             "text": if bars_text.is_empty() { "No clocks this month.".to_owned() } else { format!("{}.", bars_text.join("; ")) }}),
