@@ -136,7 +136,7 @@ impl Figures {
             currency: currency.to_owned(),
             ..Figures::default()
         };
-        for t in activity.filed.iter().filter(|t| t.organization_id == organization_id) {
+        for t in activity.filed_by(organization_id) {
             figures.filed += 1;
             *figures.filed_by_severity.entry(t.severity.clone()).or_default() += 1;
             *figures.filed_by_category.entry(t.category.clone()).or_default() += 1;
@@ -155,8 +155,7 @@ impl Figures {
                 }
             }
         }
-        figures.reopened =
-            activity.reopened.iter().filter(|(org, _)| *org == organization_id).count() as u64;
+        figures.reopened = activity.reopened_by(organization_id);
         figures
     }
 

@@ -154,13 +154,27 @@ impl ClockRow {
     }
 }
 
-/// What the month's ticket-level figures are made of.
+/// What the month's ticket-level figures are made of, by organization.
 #[derive(Debug, Clone, Default)]
 pub struct Activity {
     /// Tickets reported in the month.
-    pub filed: Vec<db::reports::Filed>,
-    /// `(organization, ticket)` reopened in the month.
-    pub reopened: Vec<(i64, i64)>,
+    pub filed: HashMap<i64, Vec<db::reports::Filed>>,
+    /// Tickets reopened in the month, each once.
+    pub reopened: HashMap<i64, u64>,
+}
+
+impl Activity {
+    /// The tickets `org` filed in the month.
+    #[must_use]
+    pub fn filed_by(&self, org: i64) -> &[db::reports::Filed] {
+        self.filed.get(&org).map_or(&[], Vec::as_slice)
+    }
+
+    /// How many tickets of `org` were reopened in the month.
+    #[must_use]
+    pub fn reopened_by(&self, org: i64) -> u64 {
+        self.reopened.get(&org).copied().unwrap_or_default()
+    }
 }
 
 /// A compiled policy version with its name and number.
@@ -283,10 +297,14 @@ pub fn activity(
     org: Option<i64>,
 ) -> Result<Activity, TicketError> {
     let (from, cut) = (db::to_db(period.start), db::to_db(period.cut));
-    Ok(Activity {
-        filed: db::reports::filed_between(conn, from, cut, org)?,
-        reopened: db::reports::reopened_between(conn, from, cut, org)?,
-    })
+    let mut activity = Activity::default();
+    for filed in db::reports::filed_between(conn, from, cut, org)? {
+        activity.filed.entry(filed.organization_id).or_default().push(filed);
+    }
+    for (org, _) in db::reports::reopened_between(conn, from, cut, org)? {
+        *activity.reopened.entry(org).or_default() += 1;
+    }
+    Ok(activity)
 }
 
 fn placed_met<'a>(
