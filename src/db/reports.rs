@@ -67,11 +67,12 @@ macro_rules! not_by_index {
     };
 }
 
-/// Runs `f` with PostgreSQL planning each statement for its actual parameters. A month's
-/// queries take date ranges whose selectivity differs by orders of magnitude between
-/// calls; after five runs on a pooled connection PostgreSQL may switch to a cached generic
-/// plan that ignores the dates and scans every ticket (1.3 s instead of 90 ms measured at
-/// 2 000 000 tickets).
+/// Runs `f` with PostgreSQL planning each statement for its actual parameters and without
+/// JIT compilation. A month's queries take date ranges whose selectivity differs by orders
+/// of magnitude between calls: after five runs on a pooled connection PostgreSQL may switch
+/// to a cached generic plan that ignores the dates and scans every ticket (1.3 s instead of
+/// 89 ms, measured at 2 000 000 tickets); and a whole month's rows look costly enough to
+/// JIT-compile, which took 1.16 s of a 1.9 s read at 10 000 000 tickets.
 fn with_custom_plans<T>(
     conn: &mut DbConn,
     f: impl FnOnce(&mut DbConn) -> QueryResult<T>,
@@ -79,10 +80,12 @@ fn with_custom_plans<T>(
     let postgres = matches!(conn, DbConn::Postgres(_));
     if postgres {
         diesel::sql_query("SET plan_cache_mode = force_custom_plan").execute(conn)?;
+        diesel::sql_query("SET jit = off").execute(conn)?;
     }
     let result = f(conn);
     if postgres {
         let reset = diesel::sql_query("RESET plan_cache_mode").execute(conn);
+        let reset = reset.and(diesel::sql_query("RESET jit").execute(conn));
         if result.is_ok() {
             reset?;
         }

@@ -187,9 +187,11 @@ pub fn organization(
     let organization = db::organizations::find(conn, org)?
         .filter(|o| !o.is_provider)
         .ok_or(TicketError::NotFound("organization"))?;
-    let (state, figures, rows, changes) = match version_of(conn, month, version)? {
+    let (state, figures, rows, changes, stored_sha) = match version_of(conn, month, version)? {
         Some((v, latest)) => {
             let stored = db::reports::organizations(conn, v.id, Some(org))?;
+            // The hash written at the close is of exactly these rows' CSV.
+            let stored_sha = stored.first().map(|s| s.csv_sha256.clone());
             let figures = match stored.first() {
                 Some(s) => serde_json::from_str(&s.figures)
                     .map_err(|e| TicketError::invalid("figures", e.to_string()))?,
@@ -201,7 +203,7 @@ pub fn organization(
             };
             let rows = snapshot::stored_rows(conn, v.id, Some(org))?;
             let changes = amendment_changes(conn, month, v.version, org, &rows)?;
-            (closed_state(&v, latest), figures, rows, changes)
+            (closed_state(&v, latest), figures, rows, changes, stored_sha)
         }
         None => {
             let period = Period::new(month, engine.provider().timezone, now);
@@ -213,11 +215,15 @@ pub fn organization(
             let refs: Vec<&ClockRow> = rows.iter().collect();
             let currency = engine.provider().spec.currency.clone();
             let figures = Figures::of(org, &organization.name, &refs, &activity, &currency);
-            (live_state(&period, now), figures, rows, Vec::new())
+            (live_state(&period, now), figures, rows, Vec::new(), None)
         }
     };
-    let csv_sha256 =
-        export::sha256(rows.iter()).map_err(|e| TicketError::Notification(e.to_string()))?;
+    let csv_sha256 = match stored_sha {
+        Some(sha) => sha,
+        None => {
+            export::sha256(rows.iter()).map_err(|e| TicketError::Notification(e.to_string()))?
+        }
+    };
     let ids: Vec<i64> =
         rows.iter().filter(|r| r.outcome == Outcome::Breached).map(|r| r.ticket_id).collect();
     let mut causes_set = causes::of_tickets(conn, &ids)?;
