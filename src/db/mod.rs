@@ -17,6 +17,7 @@ pub mod outbox;
 pub mod pauses;
 pub mod policies;
 pub mod reference;
+pub mod report_month;
 pub mod reports;
 pub mod schema;
 pub mod tickets;

@@ -186,7 +186,7 @@ fn breached_run(
 ) -> Result<bool, TicketError> {
     let whole = |t: chrono::NaiveDateTime| db::from_db(t).timestamp();
     let wanted = request.started_at.timestamp();
-    let met = db::reports::met_of_ticket(conn, ticket.id)?;
+    let met = db::report_month::met_of_ticket(conn, ticket.id)?;
     let late = met.iter().any(|run| {
         run.ticket_id == ticket.id
             && run.clock == request.clock.as_str()

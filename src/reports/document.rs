@@ -30,7 +30,8 @@ turns a breach back. A clock not decided at the month's end (running and not yet
 paused) is pending: listed, carried into the next month, never counted as met. Compliance = \
 met on time / (met on time + breached); with no decided clocks it is shown as \"—\", not \
 100 %. Durations are business time on the ticket's own policy version, pauses excluded; \
-median and 90th percentile interpolate linearly over the clocks met in the month. A closed \
+median and 90th percentile interpolate linearly between the nearest ranks, as PostgreSQL's \
+percentile_cont does, over the decided clocks met before the month's end. A closed \
 month is read only from its snapshot: later policy or ticket edits do not change it, and a \
 recompute makes a numbered version listing the rows that differ.";
 

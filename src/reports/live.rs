@@ -2,8 +2,8 @@
 //! the month so far, the close (snapshot) and every recompute.
 //!
 //! Candidates come from indexes, never a scan of every ticket: met runs decided since the
-//! month's start ([`db::reports::met_since`]), unmet clocks due since then or frozen by a
-//! pause ([`db::reports::unmet_since`]). Each is placed by [`crate::sla::report::place`].
+//! month's start ([`db::report_month::met_since`]), unmet clocks due since then or frozen by a
+//! pause ([`db::report_month::unmet_since`]). Each is placed by [`crate::sla::report::place`].
 //! Met runs carry the business time stored when they were met; the engine is walked only
 //! for breached and pending rows (overrun, time used at the month's end), and for every row
 //! when a snapshot wants the explanation text.
@@ -14,7 +14,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::db::reports::{MetClock, TicketFacts};
+use crate::db::report_month::{MetClock, TicketFacts};
 use crate::db::{self, DbConn};
 use crate::sla::clock::{ClockInput, Pause, evaluate};
 use crate::sla::explain::explain_clock;
@@ -158,7 +158,7 @@ impl ClockRow {
 #[derive(Debug, Clone, Default)]
 pub struct Activity {
     /// Tickets reported in the month.
-    pub filed: HashMap<i64, Vec<db::reports::Filed>>,
+    pub filed: HashMap<i64, Vec<db::report_month::Filed>>,
     /// Tickets reopened in the month, each once.
     pub reopened: HashMap<i64, u64>,
 }
@@ -166,7 +166,7 @@ pub struct Activity {
 impl Activity {
     /// The tickets `org` filed in the month.
     #[must_use]
-    pub fn filed_by(&self, org: i64) -> &[db::reports::Filed] {
+    pub fn filed_by(&self, org: i64) -> &[db::report_month::Filed] {
         self.filed.get(&org).map_or(&[], Vec::as_slice)
     }
 
@@ -229,8 +229,8 @@ pub fn rows(
     detail: Detail,
 ) -> Result<Vec<ClockRow>, TicketError> {
     let (from, cut) = (db::to_db(period.start), db::to_db(period.cut));
-    let met = db::reports::met_since(conn, from, cut, org)?;
-    let unmet = db::reports::unmet_since(conn, from, cut, org)?;
+    let met = db::report_month::met_since(conn, from, cut, org)?;
+    let unmet = db::report_month::unmet_since(conn, from, cut, org)?;
     let mut versions = Versions::default();
     let mut candidates = Vec::new();
     let mut seen: HashSet<(i64, ClockKind, DateTime<Utc>)> = HashSet::new();
@@ -298,10 +298,10 @@ pub fn activity(
 ) -> Result<Activity, TicketError> {
     let (from, cut) = (db::to_db(period.start), db::to_db(period.cut));
     let mut activity = Activity::default();
-    for filed in db::reports::filed_between(conn, from, cut, org)? {
+    for filed in db::report_month::filed_between(conn, from, cut, org)? {
         activity.filed.entry(filed.organization_id).or_default().push(filed);
     }
-    for (org, _) in db::reports::reopened_between(conn, from, cut, org)? {
+    for (org, _) in db::report_month::reopened_between(conn, from, cut, org)? {
         *activity.reopened.entry(org).or_default() += 1;
     }
     Ok(activity)
@@ -484,7 +484,7 @@ fn escalations_of(
     unique.sort_unstable();
     unique.dedup();
     let mut out: HashMap<FiredKey, Vec<Fired>> = HashMap::new();
-    for (ticket, clock, started, level, fired) in db::reports::escalations_of(conn, &unique)? {
+    for (ticket, clock, started, level, fired) in db::report_month::escalations_of(conn, &unique)? {
         out.entry((ticket, clock, db::from_db(started)))
             .or_default()
             .push(Fired { level, at: db::from_db(fired) });

@@ -224,11 +224,30 @@ pub fn organization(
             export::sha256(rows.iter()).map_err(|e| TicketError::Notification(e.to_string()))?
         }
     };
+    let (rows, counts) = with_causes(conn, rows)?;
+    Ok(MonthReport {
+        month,
+        title: title(month, &state),
+        state,
+        figures,
+        rows,
+        causes: counts,
+        csv_sha256,
+        changes,
+    })
+}
+
+/// The rows with the causes set on their breaches, and the breaches per cause (`none` for
+/// those without one yet).
+fn with_causes(
+    conn: &mut DbConn,
+    rows: Vec<ClockRow>,
+) -> Result<(Vec<RowView>, BTreeMap<String, u64>), TicketError> {
     let ids: Vec<i64> =
         rows.iter().filter(|r| r.outcome == Outcome::Breached).map(|r| r.ticket_id).collect();
     let mut causes_set = causes::of_tickets(conn, &ids)?;
     let mut counts: BTreeMap<String, u64> = BTreeMap::new();
-    let rows: Vec<RowView> = rows
+    let rows = rows
         .into_iter()
         .map(|row| {
             let cause = (row.outcome == Outcome::Breached)
@@ -241,16 +260,7 @@ pub fn organization(
             RowView { row, cause }
         })
         .collect();
-    Ok(MonthReport {
-        month,
-        title: title(month, &state),
-        state,
-        figures,
-        rows,
-        causes: counts,
-        csv_sha256,
-        changes,
-    })
+    Ok((rows, counts))
 }
 
 /// The rows of version `version` that differ from the version before, within `org`.
@@ -292,28 +302,57 @@ pub fn overview(
             (closed_state(&v, latest), organizations)
         }
         None => {
-            let period = Period::new(month, engine.provider().timezone, now);
-            if period.start > now {
-                return Err(TicketError::invalid("month", format!("{month} has not begun")));
-            }
-            let rows = live::rows(conn, engine, &period, None, Detail::Breaches)?;
-            let activity = live::activity(conn, &period, None)?;
-            let mut by_org: HashMap<i64, Vec<&ClockRow>> = HashMap::new();
-            for row in &rows {
-                by_org.entry(row.organization_id).or_default().push(row);
-            }
-            let organizations = snapshot::customers(conn)?
-                .into_iter()
-                .map(|(id, name)| {
-                    let own = by_org.remove(&id).unwrap_or_default();
-                    Figures::of(id, &name, &own, &activity, &currency)
-                })
-                .collect();
-            (live_state(&period, now), organizations)
+            let (overview, _) = live_overview(conn, engine, month, now)?;
+            return Ok(overview);
         }
     };
     let total = Figures::total(&organizations, &currency);
     Ok(Overview { month, title: title(month, &state), state, organizations, total })
+}
+
+/// A month that is not closed, computed live: every customer's figures, and the rows they
+/// come from.
+fn live_overview(
+    conn: &mut DbConn,
+    engine: &Engine,
+    month: Month,
+    now: DateTime<Utc>,
+) -> Result<(Overview, Vec<ClockRow>), TicketError> {
+    let currency = engine.provider().spec.currency.clone();
+    let period = Period::new(month, engine.provider().timezone, now);
+    if period.start > now {
+        return Err(TicketError::invalid("month", format!("{month} has not begun")));
+    }
+    let rows = live::rows(conn, engine, &period, None, Detail::Breaches)?;
+    let activity = live::activity(conn, &period, None)?;
+    let mut by_org: HashMap<i64, Vec<&ClockRow>> = HashMap::new();
+    for row in &rows {
+        by_org.entry(row.organization_id).or_default().push(row);
+    }
+    let organizations: Vec<Figures> = snapshot::customers(conn)?
+        .into_iter()
+        .map(|(id, name)| {
+            let own = by_org.remove(&id).unwrap_or_default();
+            Figures::of(id, &name, &own, &activity, &currency)
+        })
+        .collect();
+    let state = live_state(&period, now);
+    let total = Figures::total(&organizations, &currency);
+    let overview = Overview { month, title: title(month, &state), state, organizations, total };
+    Ok((overview, rows))
+}
+
+/// The current month so far over all customers, with its rows and their causes: what the
+/// manager's home shows, from one computation of the month.
+pub fn so_far(
+    conn: &mut DbConn,
+    engine: &Engine,
+    now: DateTime<Utc>,
+) -> Result<(Overview, Vec<RowView>), TicketError> {
+    let month = Month::containing(now, engine.provider().timezone);
+    let (overview, rows) = live_overview(conn, engine, month, now)?;
+    let (rows, _) = with_causes(conn, rows)?;
+    Ok((overview, rows))
 }
 
 /// The closed months, newest first, with their latest version.

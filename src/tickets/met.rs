@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::db::reports::MetClock;
+use crate::db::report_month::MetClock;
 use crate::db::tickets::{Ticket, TicketState};
 use crate::db::{self, DbConn};
 use crate::sla::clock::Pause;
@@ -35,7 +35,7 @@ pub fn record(
     for view in views {
         let (Some(met), Some(due)) = (view.met_at, view.status.due_at) else { continue };
         let Some((_, decided)) = decide(Some(due), Some(met)) else { continue };
-        db::reports::upsert_met(
+        db::report_month::upsert_met(
             conn,
             &MetClock {
                 ticket_id: ticket.id,

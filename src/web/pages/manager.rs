@@ -10,11 +10,10 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::reports::causes::{self, Cause, SetCause};
-use crate::reports::live::{self, Detail, Period};
-use crate::reports::read::{self, Overview};
+use crate::reports::read::{self, Overview, RowView};
 use crate::reports::snapshot::{self, Closed};
 use crate::sla::ClockKind;
-use crate::sla::report::Month;
+use crate::sla::report::{Month, Outcome};
 
 use super::super::AppState;
 use super::super::error::AppError;
@@ -338,27 +337,48 @@ fn needing_cause(
     (tz, now): (chrono_tz::Tz, DateTime<Utc>),
     out: &mut Vec<Value>,
 ) -> Result<(), AppError> {
-    let month = overview.month;
     for f in overview.organizations.iter().filter(|f| f.breaches() > 0) {
-        let report = read::organization(conn, engine, month, f.organization_id, None, now)?;
-        for b in report.breaches().filter(|b| b.cause.is_none()) {
-            if out.len() >= HOME_LIMIT {
-                return Ok(());
-            }
-            let r = &b.row;
-            out.push(json!({
-                "month": month.title(),
-                "organization": f.organization_name,
-                "number": r.ticket_number,
-                "title": r.title,
-                "clock": format::clock_label(r.clock),
-                "due": r.due_at.map(|d| format::local(d, tz, now)),
-                "overrun": format::business(r.overrun_secs),
-                "href": format!("{}#{}", organization_link(month, f.organization_id), view::anchor(r.ticket_id, r.clock, r.started_at)),
-            }));
-        }
+        let report =
+            read::organization(conn, engine, overview.month, f.organization_id, None, now)?;
+        push_uncaused(overview, report.breaches(), (tz, now), out);
     }
     Ok(())
+}
+
+/// The breaches among `rows` without a cause, as the home lists them (at most
+/// [`HOME_LIMIT`] in all).
+fn push_uncaused<'a>(
+    overview: &Overview,
+    rows: impl Iterator<Item = &'a RowView>,
+    (tz, now): (chrono_tz::Tz, DateTime<Utc>),
+    out: &mut Vec<Value>,
+) {
+    let month = overview.month;
+    for b in rows.filter(|b| b.row.outcome == Outcome::Breached && b.cause.is_none()) {
+        if out.len() >= HOME_LIMIT {
+            return;
+        }
+        let r = &b.row;
+        out.push(json!({
+            "month": month.title(),
+            "organization": organization_name(overview, r.organization_id),
+            "number": r.ticket_number,
+            "title": r.title,
+            "clock": format::clock_label(r.clock),
+            "due": r.due_at.map(|d| format::local(d, tz, now)),
+            "overrun": format::business(r.overrun_secs),
+            "href": format!("{}#{}", organization_link(month, r.organization_id), view::anchor(r.ticket_id, r.clock, r.started_at)),
+        }));
+    }
+}
+
+fn organization_name(overview: &Overview, id: i64) -> String {
+    overview
+        .organizations
+        .iter()
+        .find(|f| f.organization_id == id)
+        .map(|f| f.organization_name.clone())
+        .unwrap_or_default()
 }
 
 /// `GET /manager`: the manager's home.
@@ -369,26 +389,18 @@ pub async fn home(state: web::Data<AppState>, visitor: Visitor) -> Result<HttpRe
     let tz = visitor.timezone;
     let mut data = state
         .db(move |conn| {
-            let current = view::current_month(&engine, now);
-            let overview = read::overview(conn, &engine, current, None, now)?;
+            // One computation of the month so far serves the figures, the breaches and the
+            // clocks at risk.
+            let (overview, rows) = read::so_far(conn, &engine, now)?;
+            let current = overview.month;
             let last = read::overview(conn, &engine, current.prev(), None, now)?;
             let mut causes = Vec::new();
-            needing_cause(conn, &engine, &overview, (tz, now), &mut causes)?;
+            push_uncaused(&overview, rows.iter(), (tz, now), &mut causes);
             needing_cause(conn, &engine, &last, (tz, now), &mut causes)?;
-            let period = Period::new(current, engine.provider().timezone, now);
-            let mut risky: Vec<_> = live::rows(conn, &engine, &period, None, Detail::Breaches)?
-                .into_iter()
-                .filter(|r| view::at_risk(r, now))
-                .collect();
+            let mut risky: Vec<_> =
+                rows.iter().map(|r| &r.row).filter(|r| view::at_risk(r, now)).collect();
             risky.sort_by_key(|r| (r.due_at.is_none(), r.due_at));
-            let name = |id: i64| {
-                overview
-                    .organizations
-                    .iter()
-                    .find(|f| f.organization_id == id)
-                    .map(|f| f.organization_name.clone())
-                    .unwrap_or_default()
-            };
+            let name = |id: i64| organization_name(&overview, id);
             let at_risk: Vec<Value> = risky
                 .iter()
                 .take(HOME_LIMIT)

@@ -13,6 +13,7 @@ pub mod format;
 pub mod live;
 pub mod manager;
 pub mod portal;
+pub mod portal_reports;
 pub mod render;
 pub mod reports;
 pub mod security;
@@ -79,8 +80,8 @@ page_table! {
     GET "/portal/tickets/{id}" => portal::ticket, Customer;
     POST "/portal/tickets/{id}/reply" => portal::reply, Customer;
     GET "/portal/tickets/{id}/why/{clock}" => portal::why, Customer;
-    GET "/portal/reports" => reports::portal, Customer;
-    GET "/portal/reports/{month}" => reports::portal_month, Customer;
+    GET "/portal/reports" => portal_reports::portal, Customer;
+    GET "/portal/reports/{month}" => portal_reports::portal_month, Customer;
     GET "/desk" => desk::dashboard, Staff;
     GET "/desk/rows" => desk::rows, Staff;
     GET "/desk/live" => live::stream, Staff;

@@ -2,14 +2,12 @@
 //! breach explained, the pending clocks, an amendment's differing rows, the charts and the
 //! rules footnote. Managers read it with the cause forms and the ticket links of the desk
 //! ([`super::manager`]); customers read their own organization's, read-only, in the portal
-//! (`GET /portal/reports…`, no organization id in the URL at all).
+//! ([`super::portal_reports`], no organization id in the URL at all).
 
 use std::collections::BTreeMap;
 
-use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
-use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::db::DbConn;
@@ -21,12 +19,9 @@ use crate::sla::report::{Month, Outcome};
 use crate::sla::{ClockKind, Money};
 use crate::tickets::{Engine, TicketError};
 
-use super::super::AppState;
 use super::super::error::AppError;
 use super::format;
 use super::portal::money_words;
-use super::render::PageError;
-use super::session::Visitor;
 
 /// The compliance the trend chart's target line marks, in percent. Contracts promise each
 /// clock its own target; this line is the share a provider aims to keep (not configurable yet).
@@ -55,11 +50,8 @@ pub fn current_month(engine: &Engine, now: DateTime<Utc>) -> Month {
     Month::containing(now, engine.provider().timezone)
 }
 
-/// `97.5 %`, or `—` when nothing was decided (never 100 %).
-#[must_use]
-pub fn percent(value: Option<f64>) -> String {
-    value.map_or_else(|| "—".to_owned(), |p| format!("{p:.1} %"))
-}
+/// The rules every report states, the same text as the PDF's.
+pub use crate::reports::document::{RULES, percent};
 
 /// A percentile in business time, or `—`.
 #[must_use]
@@ -395,16 +387,6 @@ pub fn cause_label(key: &str) -> String {
     }
 }
 
-/// The rules every report states (README "Reports", issue 12's rules 1–3).
-pub const RULES: &str = "A month is a calendar month in the provider's time zone, from local \
-    00:00 on the 1st to local 00:00 on the next 1st. A clock counts in the month its outcome was \
-    decided: a clock met on time at its met instant, a breached clock (met late, or still unmet) \
-    at its due instant; a clock not decided at the month's end is pending, listed and carried \
-    into the next month, never counted as met. Compliance = met on time ÷ (met on time + \
-    breached); with nothing decided it reads \"—\", not 100 %. Durations are business time on \
-    the ticket's own policy version, pauses excluded; the median (p50) and 90th percentile \
-    (p90) interpolate linearly between ranks, as PostgreSQL's percentile_cont does.";
-
 /// Everything the organization page shows of `report`.
 #[must_use]
 pub fn report_view(
@@ -469,79 +451,6 @@ pub fn report_view(
         },
         "manager": reader == Reader::Manager,
     })
-}
-
-// ---- the portal ------------------------------------------------------------------------------
-
-/// Query of the portal's report page.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PortalQuery {
-    /// `2026-11`; the current month when absent.
-    pub month: Option<String>,
-    /// A snapshot version; the latest when absent.
-    pub version: Option<i32>,
-}
-
-async fn portal_page(
-    state: &AppState,
-    visitor: Visitor,
-    month: Option<Month>,
-    version: Option<i32>,
-) -> Result<HttpResponse, PageError> {
-    let visitor = visitor.customer()?;
-    let now = state.clock.now();
-    let engine = state.engine.clone();
-    // The customer's own organization, and nothing else: no id comes from the request.
-    let org = visitor.actor.organization_id;
-    let tz = visitor.timezone;
-    let mut data = state
-        .db(move |conn| {
-            let current = current_month(&engine, now);
-            let month = month.unwrap_or(current);
-            let report = read::organization(conn, &engine, month, org, version, now)?;
-            let points = trend(conn, &engine, &report, org, now)?;
-            let closed = read::closed_months(conn)?;
-            let mut data = report_view(&report, &points, Reader::Customer, tz, now);
-            data["months"] =
-                json!(picker(current, month, &closed, |m| format!("/portal/reports/{m}")));
-            Ok(data)
-        })
-        .await?;
-    let title = format!("SLA report · {}", data["title"].as_str().unwrap_or(""));
-    data["page"] = visitor.frame(&title);
-    state.pages.page("reports_organization", &data)
-}
-
-/// `GET /portal/reports?month=`: the customer's organization's month (current by default).
-pub async fn portal(
-    state: web::Data<AppState>,
-    visitor: Visitor,
-    query: web::Query<PortalQuery>,
-) -> Result<HttpResponse, PageError> {
-    let visitor = visitor.customer()?;
-    let month = query.month.as_deref().filter(|m| !m.is_empty()).map(month_named).transpose()?;
-    portal_page(&state, visitor, month, query.version).await
-}
-
-/// Query of a portal month.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct VersionQuery {
-    /// A snapshot version; the latest when absent.
-    pub version: Option<i32>,
-}
-
-/// `GET /portal/reports/{month}`.
-pub async fn portal_month(
-    state: web::Data<AppState>,
-    visitor: Visitor,
-    path: web::Path<String>,
-    query: web::Query<VersionQuery>,
-) -> Result<HttpResponse, PageError> {
-    let visitor = visitor.customer()?;
-    let month = month_named(&path.into_inner())?;
-    portal_page(&state, visitor, Some(month), query.version).await
 }
 
 /// `true` when a pending row is at risk at `now`: due within a day, or more than three
