@@ -13,7 +13,7 @@ use crate::config::Config;
 use crate::db::{self, DbConn};
 use crate::notify::render::Renderer;
 use crate::reports::csv::Profile;
-use crate::reports::{document, pdf, read, snapshot};
+use crate::reports::{document, export, pdf, read, snapshot};
 use crate::sla::report::Month;
 use crate::tickets::{Engine, TicketError};
 
@@ -145,9 +145,9 @@ pub fn run(args: &ReportArgs, config: &Config, stdout: &mut dyn Write) -> anyhow
                 _ => Profile::Machine,
             };
             let source =
-                document::source(conn, &engine, month, args.version, now).map_err(flagged)?;
+                export::source(conn, &engine, month, args.version, now).map_err(flagged)?;
             with_output(args.output.as_ref(), stdout, |out| {
-                document::write_csv(conn, &engine, &source, org_id, profile, out)
+                export::write_csv(conn, &engine, &source, org_id, profile, out)
                     .map(drop)
                     .map_err(flagged)
             })
@@ -166,7 +166,7 @@ pub fn run(args: &ReportArgs, config: &Config, stdout: &mut dyn Write) -> anyhow
                 return Ok(());
             }
             let path = args.output.clone().unwrap_or_else(|| {
-                PathBuf::from(document::file_name(
+                PathBuf::from(export::file_name(
                     &report.figures.organization_name,
                     month,
                     version,

@@ -106,12 +106,12 @@ impl Prepared {
         let name = &report.figures.organization_name;
         let attachments = vec![
             Attachment {
-                name: document::file_name(name, month, Some(version), "pdf"),
+                name: export::file_name(name, month, Some(version), "pdf"),
                 content_type: "application/pdf".to_owned(),
                 bytes: pdf,
             },
             Attachment {
-                name: document::file_name(name, month, Some(version), "csv"),
+                name: export::file_name(name, month, Some(version), "csv"),
                 content_type: "text/csv; charset=utf-8".to_owned(),
                 bytes: csv,
             },

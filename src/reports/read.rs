@@ -125,7 +125,7 @@ fn title(month: Month, state: &ReportState) -> String {
 }
 
 /// The snapshot version to read, if the month is closed: the one asked for, or the latest.
-fn version_of(
+pub(super) fn version_of(
     conn: &mut DbConn,
     month: Month,
     wanted: Option<i32>,

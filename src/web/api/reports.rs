@@ -14,7 +14,7 @@ use crate::auth::Actor;
 use crate::reports::causes::{self, SetCause};
 use crate::reports::csv::Profile;
 use crate::reports::document;
-use crate::reports::{pdf, read, snapshot};
+use crate::reports::{export, pdf, read, snapshot};
 use crate::sla::report::Month;
 
 use super::super::AppState;
@@ -158,7 +158,7 @@ pub async fn organization_pdf(
         read::ReportState::Closed { version, .. } => Some(*version),
         _ => None,
     };
-    let name = document::file_name(&report.figures.organization_name, month, version, "pdf");
+    let name = export::file_name(&report.figures.organization_name, month, version, "pdf");
     let bytes = web::block(move || pdf::render(&document::build(&report, tz)))
         .await
         .map_err(AppError::internal)?
@@ -234,8 +234,8 @@ pub async fn organization_csv(
             let org = crate::db::organizations::find(&mut conn, id)?
                 .filter(|o| !o.is_provider)
                 .ok_or_else(|| AppError::not_found("organization"))?;
-            let source = document::source(&mut conn, &engine, month, version, now)?;
-            let name = document::file_name(&org.name, month, source.version(), "csv");
+            let source = export::source(&mut conn, &engine, month, version, now)?;
+            let name = export::file_name(&org.name, month, source.version(), "csv");
             Ok((conn, source, name))
         });
         let (mut conn, source) = match prepared {
@@ -252,8 +252,7 @@ pub async fn organization_csv(
         };
         let failed = tx.clone();
         let out = Chunks { buffer: Vec::with_capacity(CHUNK), tx };
-        if let Err(error) = document::write_csv(&mut conn, &engine, &source, Some(id), profile, out)
-        {
+        if let Err(error) = export::write_csv(&mut conn, &engine, &source, Some(id), profile, out) {
             if failed.is_closed() {
                 // The client went away: nothing is wrong on this side.
                 tracing::debug!(%error, "report CSV download abandoned");
